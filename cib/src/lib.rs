@@ -1,0 +1,1 @@
+//! The Cluster Information Base (work in progress).
