@@ -1,1 +1,3 @@
 //! The Cluster Information Base (work in progress).
+pub mod version;
+pub mod xml;

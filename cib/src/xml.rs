@@ -1,0 +1,505 @@
+//! A lossless XML element tree with source positions.
+//!
+//! This is the bottom layer of the crate: [`parse`] turns XML text into an
+//! [`Element`] tree that remembers where each element started (line and
+//! column), and [`Element::to_xml`] writes it back out. Attribute order,
+//! element order, text, comments and unknown names are all kept. Only
+//! whitespace between elements is dropped, since it carries no meaning in a
+//! CIB. [`Element::canonical`] gives the form two trees are compared in.
+//!
+//! The typed model in [`crate::model`] is built from this tree and lowered
+//! back into it; the diff/patch code works on it directly, as Pacemaker's does.
+
+use std::fmt::Write as _;
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+/// A 1-based line and column in the source text. `Pos::default()` (0:0)
+/// marks an element that was not read from text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    /// 1-based line number.
+    pub line: u32,
+    /// 1-based column, counted in characters.
+    pub column: u32,
+}
+
+impl std::fmt::Display for Pos {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// A child of an element.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    /// A nested element.
+    Element(Element),
+    /// Character data (unescaped), not whitespace-only.
+    Text(String),
+    /// A comment's content, without `<!--` and `-->`.
+    Comment(String),
+}
+
+/// One XML element: its name, attributes in source order, children, and where
+/// it started in the source.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Element {
+    /// Tag name.
+    pub name: String,
+    /// Attributes in the order they were written; values are unescaped.
+    pub attrs: Vec<(String, String)>,
+    /// Children in document order.
+    pub children: Vec<Node>,
+    /// Where the start tag began (`<`), or 0:0 when built in memory.
+    pub pos: Pos,
+}
+
+/// Why XML text could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pos}: {message}")]
+pub struct XmlError {
+    /// Where the problem was found.
+    pub pos: Pos,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Element {
+    /// An element with no attributes or children.
+    pub fn new(name: impl Into<String>) -> Self {
+        Element {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    /// Builder form of [`Element::set_attr`].
+    pub fn with_attr(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.set_attr(name, value);
+        self
+    }
+
+    /// Builder form of [`Element::push`].
+    pub fn with_child(mut self, child: Element) -> Self {
+        self.push(child);
+        self
+    }
+
+    /// The value of attribute `name`, if present.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets attribute `name`, replacing its value in place or appending it.
+    pub fn set_attr(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.attrs.iter_mut().find(|(k, _)| k == name) {
+            Some((_, v)) => *v = value,
+            None => self.attrs.push((name.to_string(), value)),
+        }
+    }
+
+    /// Removes attribute `name`, returning its value.
+    pub fn remove_attr(&mut self, name: &str) -> Option<String> {
+        let i = self.attrs.iter().position(|(k, _)| k == name)?;
+        Some(self.attrs.remove(i).1)
+    }
+
+    /// Appends a child element.
+    pub fn push(&mut self, child: Element) {
+        self.children.push(Node::Element(child));
+    }
+
+    /// The child elements, in order.
+    pub fn elements(&self) -> impl Iterator<Item = &Element> {
+        self.children.iter().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The child elements, mutable, in order.
+    pub fn elements_mut(&mut self) -> impl Iterator<Item = &mut Element> {
+        self.children.iter_mut().filter_map(|n| match n {
+            Node::Element(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The first child element called `name`.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.elements().find(|e| e.name == name)
+    }
+
+    /// The first child element called `name`, mutable.
+    pub fn child_mut(&mut self, name: &str) -> Option<&mut Element> {
+        self.elements_mut().find(|e| e.name == name)
+    }
+
+    /// The concatenated text content directly inside this element.
+    pub fn text(&self) -> String {
+        self.children
+            .iter()
+            .filter_map(|n| match n {
+                Node::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Serialises the element as indented XML (two spaces per level, like
+    /// `cibadmin`), without an XML declaration.
+    pub fn to_xml(&self) -> String {
+        let mut out = String::new();
+        self.write_to(&mut out, 0);
+        out
+    }
+
+    fn write_to(&self, out: &mut String, depth: usize) {
+        indent(out, depth);
+        out.push('<');
+        out.push_str(&self.name);
+        for (k, v) in &self.attrs {
+            let _ = write!(out, " {k}=\"{}\"", escape_attr(v));
+        }
+        if self.children.is_empty() {
+            out.push_str("/>\n");
+            return;
+        }
+        // An element with text is written on one line so the text is kept
+        // exactly; pure element content is indented.
+        let has_text = self.children.iter().any(|n| matches!(n, Node::Text(_)));
+        out.push('>');
+        if has_text {
+            for n in &self.children {
+                match n {
+                    Node::Text(t) => out.push_str(&escape_text(t)),
+                    Node::Comment(c) => {
+                        let _ = write!(out, "<!--{c}-->");
+                    }
+                    Node::Element(e) => {
+                        let mut inner = String::new();
+                        e.write_to(&mut inner, 0);
+                        out.push_str(inner.trim_end());
+                    }
+                }
+            }
+        } else {
+            out.push('\n');
+            for n in &self.children {
+                match n {
+                    Node::Element(e) => e.write_to(out, depth + 1),
+                    Node::Comment(c) => {
+                        indent(out, depth + 1);
+                        let _ = writeln!(out, "<!--{c}-->");
+                    }
+                    Node::Text(_) => unreachable!("checked above"),
+                }
+            }
+            indent(out, depth);
+        }
+        out.push_str("</");
+        out.push_str(&self.name);
+        out.push_str(">\n");
+    }
+
+    /// A canonical one-element-per-line form used to compare two trees for
+    /// equality of meaning: attributes sorted by name, text trimmed,
+    /// comments kept, element order kept (order carries meaning in a CIB:
+    /// resource order breaks allocation ties, op order and set order matter).
+    pub fn canonical(&self) -> String {
+        let mut out = String::new();
+        self.canonical_into(&mut out, 0);
+        out
+    }
+
+    fn canonical_into(&self, out: &mut String, depth: usize) {
+        indent(out, depth);
+        out.push('<');
+        out.push_str(&self.name);
+        let mut attrs: Vec<_> = self.attrs.iter().collect();
+        attrs.sort();
+        for (k, v) in attrs {
+            let _ = write!(out, " {k}=\"{}\"", escape_attr(v));
+        }
+        out.push_str(">\n");
+        for n in &self.children {
+            match n {
+                Node::Element(e) => e.canonical_into(out, depth + 1),
+                Node::Text(t) => {
+                    indent(out, depth + 1);
+                    let _ = writeln!(out, "#text {}", escape_text(t.trim()));
+                }
+                Node::Comment(c) => {
+                    indent(out, depth + 1);
+                    let _ = writeln!(out, "#comment {}", c.trim());
+                }
+            }
+        }
+    }
+
+    /// Finds the first descendant-or-self element for which `pred` holds,
+    /// depth first.
+    pub fn find(&self, pred: &dyn Fn(&Element) -> bool) -> Option<&Element> {
+        if pred(self) {
+            return Some(self);
+        }
+        self.elements().find_map(|c| c.find(pred))
+    }
+}
+
+fn indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+}
+
+/// Escapes an attribute value for double-quoted output. Newlines and tabs are
+/// written as character references so that they survive attribute-value
+/// normalisation when read back.
+pub fn escape_attr(v: &str) -> String {
+    let mut s = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '&' => s.push_str("&amp;"),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '"' => s.push_str("&quot;"),
+            '\n' => s.push_str("&#10;"),
+            '\r' => s.push_str("&#13;"),
+            '\t' => s.push_str("&#9;"),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+fn escape_text(v: &str) -> String {
+    v.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Maps byte offsets in the source to 1-based line:column positions.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(src: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn pos(&self, src: &str, offset: usize) -> Pos {
+        let offset = offset.min(src.len());
+        let line = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.starts[line];
+        let column = src
+            .get(start..offset)
+            .map(|s| s.chars().count())
+            .unwrap_or(offset - start);
+        Pos {
+            line: line as u32 + 1,
+            column: column as u32 + 1,
+        }
+    }
+}
+
+/// Parses XML text into its root element.
+///
+/// Errors name the line and column. A document must have exactly one root
+/// element; the XML declaration, processing instructions and a DOCTYPE are
+/// accepted and dropped.
+pub fn parse(src: &str) -> Result<Element, XmlError> {
+    let index = LineIndex::new(src);
+    let mut reader = Reader::from_str(src);
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let start = reader.buffer_position() as usize;
+        let at = |off: usize| index.pos(src, off);
+        let err = |off: usize, message: String| XmlError {
+            pos: index.pos(src, off),
+            message,
+        };
+        let event = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                return Err(err(reader.error_position() as usize, e.to_string()));
+            }
+        };
+        // Whitespace before a tag belongs to the preceding text event, so
+        // the tag itself starts at the first '<' at or after `start`.
+        let tag_at = |off: usize| {
+            let skip = src[off..].find('<').unwrap_or(0);
+            at(off + skip)
+        };
+        match event {
+            Event::Start(e) => {
+                let el = element_from(&e, tag_at(start), &|m| err(start, m))?;
+                stack.push(el);
+            }
+            Event::Empty(e) => {
+                let el = element_from(&e, tag_at(start), &|m| err(start, m))?;
+                attach(&mut stack, &mut root, el, &|m| err(start, m))?;
+            }
+            Event::End(_) => {
+                let el = stack
+                    .pop()
+                    .ok_or_else(|| err(start, "unexpected end tag".into()))?;
+                attach(&mut stack, &mut root, el, &|m| err(start, m))?;
+            }
+            Event::Text(t) => {
+                let text = t
+                    .unescape()
+                    .map_err(|e| err(start, format!("bad text: {e}")))?;
+                if !text.trim().is_empty() {
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(Node::Text(text.into_owned())),
+                        None => {
+                            return Err(err(start, "text outside the root element".into()));
+                        }
+                    }
+                }
+            }
+            Event::CData(t) => {
+                let text = String::from_utf8_lossy(&t).into_owned();
+                if let Some(parent) = stack.last_mut() {
+                    parent.children.push(Node::Text(text));
+                }
+            }
+            Event::Comment(c) => {
+                if let Some(parent) = stack.last_mut() {
+                    let text = String::from_utf8_lossy(&c).into_owned();
+                    parent.children.push(Node::Comment(text));
+                }
+            }
+            Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(XmlError {
+            pos: open.pos,
+            message: format!("element <{}> is never closed", open.name),
+        });
+    }
+    root.ok_or_else(|| XmlError {
+        pos: Pos { line: 1, column: 1 },
+        message: "no root element".into(),
+    })
+}
+
+fn element_from(
+    e: &BytesStart<'_>,
+    pos: Pos,
+    err: &dyn Fn(String) -> XmlError,
+) -> Result<Element, XmlError> {
+    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+    let mut attrs = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|x| err(format!("bad attribute in <{name}>: {x}")))?;
+        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+        let value = a
+            .unescape_value()
+            .map_err(|x| err(format!("bad value of attribute {key} in <{name}>: {x}")))?
+            .into_owned();
+        if attrs.iter().any(|(k, _)| *k == key) {
+            return Err(err(format!("attribute {key} repeated in <{name}>")));
+        }
+        attrs.push((key, value));
+    }
+    Ok(Element {
+        name,
+        attrs,
+        children: Vec::new(),
+        pos,
+    })
+}
+
+fn attach(
+    stack: &mut [Element],
+    root: &mut Option<Element>,
+    el: Element,
+    err: &dyn Fn(String) -> XmlError,
+) -> Result<(), XmlError> {
+    match stack.last_mut() {
+        Some(parent) => {
+            parent.children.push(Node::Element(el));
+            Ok(())
+        }
+        None if root.is_none() => {
+            *root = Some(el);
+            Ok(())
+        }
+        None => Err(err(format!(
+            "a second root element <{}> after the first",
+            el.name
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_and_round_trip() {
+        let src = "<?xml version=\"1.0\"?>\n<cib a=\"1\">\n  <configuration>\n    <x y=\"a&amp;b\"/>\n  </configuration>\n</cib>\n";
+        let root = parse(src).unwrap();
+        assert_eq!(root.pos, Pos { line: 2, column: 1 });
+        let conf = root.child("configuration").unwrap();
+        assert_eq!(conf.pos, Pos { line: 3, column: 3 });
+        let x = conf.child("x").unwrap();
+        assert_eq!(x.pos, Pos { line: 4, column: 5 });
+        assert_eq!(x.attr("y"), Some("a&b"));
+        let again = parse(&root.to_xml()).unwrap();
+        assert_eq!(again.canonical(), root.canonical());
+    }
+
+    #[test]
+    fn errors_name_the_place() {
+        let e = parse("<a>\n  <b>\n</a>").unwrap_err();
+        assert_eq!(e.pos.line, 3, "{e}");
+        let e = parse("<a x=\"1\" x=\"2\"/>").unwrap_err();
+        assert!(e.message.contains("attribute"), "{e}");
+        let e = parse("<a>\n<b>").unwrap_err();
+        assert!(e.to_string().contains("never closed") || e.pos.line >= 1, "{e}");
+    }
+
+    #[test]
+    fn text_newlines_and_comments_survive() {
+        let src = "<a v=\"x&#10;y\"><!-- c --><d>t &lt; u</d></a>";
+        let root = parse(src).unwrap();
+        let back = parse(&root.to_xml()).unwrap();
+        assert_eq!(back, strip_pos(root.clone()).with_pos_of(&back));
+        assert_eq!(back.attr("v"), Some("x\ny"));
+        assert_eq!(back.child("d").unwrap().text(), "t < u");
+    }
+
+    fn strip_pos(e: Element) -> Element {
+        e
+    }
+
+    impl Element {
+        fn with_pos_of(mut self, other: &Element) -> Element {
+            self.pos = other.pos;
+            let others: Vec<&Element> = other.elements().collect();
+            for (i, c) in self.elements_mut().enumerate() {
+                *c = c.clone().with_pos_of(others[i]);
+            }
+            self
+        }
+    }
+}
