@@ -51,7 +51,11 @@ impl Version {
 impl fmt::Display for Version {
     /// Pacemaker's spelling: `admin_epoch.epoch.num_updates`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.admin_epoch, self.epoch, self.num_updates)
+        write!(
+            f,
+            "{}.{}.{}",
+            self.admin_epoch, self.epoch, self.num_updates
+        )
     }
 }
 

@@ -475,7 +475,10 @@ mod tests {
         let e = parse("<a x=\"1\" x=\"2\"/>").unwrap_err();
         assert!(e.message.contains("attribute"), "{e}");
         let e = parse("<a>\n<b>").unwrap_err();
-        assert!(e.to_string().contains("never closed") || e.pos.line >= 1, "{e}");
+        assert!(
+            e.to_string().contains("never closed") || e.pos.line >= 1,
+            "{e}"
+        );
     }
 
     #[test]

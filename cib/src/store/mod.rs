@@ -14,9 +14,9 @@
 //!   `history_len` is pruned, and every record *newer* than `version` is
 //!   dropped (the caller rolled back; see below). Either all of that is on
 //!   disk or none of it. `replace` returns `Ok` only after the data is
-//!   durable; that return is the "acknowledged" point. A process killed at
-//!   any moment before it finds, on reopen, the previous state; killed at any
-//!   moment after, the new one.
+//!   durable; that return is the "acknowledged" point. If the process is
+//!   killed while `replace` runs, reopening finds either the previous state
+//!   or the new one, whole; once it has returned, always the new one.
 //! - Out: [`CibStore::current`] (the newest record), [`CibStore::get`] (one
 //!   version) and [`CibStore::history`] (newest first, at most `history_len`).
 //!   Each record carries a checksum over its version and text; a record that
