@@ -1,0 +1,320 @@
+//! Agent behaviour beyond ocf-tester: validate-all messages, Filesystem
+//! safety, mysql's connecting monitor and TERM→KILL stop, and our agents
+//! driven through Tandem's LRM (promotion scores via the attribute store).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use lrm::{Action, AgentDirs, EnvSettings, Lrm, LrmConfig, OcfRc, OpRequest};
+
+use crate::support::{run_agent, Installed, LoopDev, Mariadb};
+
+fn p(k: &'static str, v: &str) -> (&'static str, String) {
+    (k, v.to_string())
+}
+
+#[test]
+fn validate_all_catches_missing_and_bad_parameters() {
+    let inst = Installed::new();
+    type Case = (&'static str, Vec<(&'static str, String)>, i32, &'static str);
+    let cases: &[Case] = &[
+        (
+            "IPaddr2",
+            vec![],
+            6,
+            "IP address (the ip parameter) is mandatory",
+        ),
+        (
+            "IPaddr2",
+            vec![p("ip", "not.an.ip")],
+            6,
+            "IP address [not.an.ip] not valid",
+        ),
+        (
+            "IPaddr2",
+            vec![p("ip", "10.0.0.9"), p("cidr_netmask", "40")],
+            6,
+            "cidr_netmask=40 is invalid",
+        ),
+        (
+            "IPaddr2",
+            vec![p("ip", "10.0.0.9"), p("nic", "nosuchnic0")],
+            6,
+            "Unknown interface [nosuchnic0]",
+        ),
+        (
+            "IPaddr2",
+            vec![p("ip", "10.0.0.9"), p("arp_count", "many")],
+            6,
+            "arp_count=many must be an integer",
+        ),
+        ("Filesystem", vec![], 6, "Please set OCF_RESKEY_device"),
+        (
+            "Filesystem",
+            vec![p("device", "/dev/null")],
+            6,
+            "Please set OCF_RESKEY_directory",
+        ),
+        (
+            "Filesystem",
+            vec![
+                p("device", "/dev/nonexistent-disk"),
+                p("directory", "/mnt/x"),
+            ],
+            5,
+            "Couldn't find device [/dev/nonexistent-disk]",
+        ),
+        (
+            "Filesystem",
+            vec![
+                p("device", "/dev/null"),
+                p("directory", "/mnt/x"),
+                p("fstype", "nosuchfs"),
+            ],
+            5,
+            "filesystem type nosuchfs is not supported",
+        ),
+        (
+            "mysql",
+            vec![p("binary", "/nonexistent/mysqld")],
+            5,
+            "server binary /nonexistent/mysqld not found",
+        ),
+        (
+            "mysql",
+            vec![p("binary", "/bin/true"), p("datadir", "relative")],
+            6,
+            "datadir=relative must be an absolute path",
+        ),
+        (
+            "mysql",
+            vec![p("binary", "/bin/true"), p("config", "/nonexistent.cnf")],
+            5,
+            "configuration file /nonexistent.cnf is missing",
+        ),
+        (
+            "Dummy",
+            vec![p("state", "relative/path")],
+            6,
+            "state=relative/path must be an absolute path",
+        ),
+        (
+            "Stateful",
+            vec![p("state", "/tmp/x.state"), p("promoted_score", "-3")],
+            6,
+            "promoted_score=-3",
+        ),
+    ];
+    for (agent, params, rc, msg) in cases {
+        let (got, err, _) = run_agent(&inst.agent(agent), "validate-all", params, &[], None);
+        assert_eq!(got, *rc, "{agent} {params:?}: {err}");
+        assert!(
+            err.contains(&format!("ocf-exit-reason:{msg}")),
+            "{agent} {params:?}: {err}"
+        );
+    }
+    // Probes never fail just because the resource is absent.
+    let (rc, err, _) = run_agent(
+        &inst.agent("Filesystem"),
+        "monitor",
+        &[
+            p("device", "/dev/nonexistent-disk"),
+            p("directory", "/mnt/nonexistent"),
+        ],
+        &[("OCF_RESKEY_CRM_meta_interval", "0".into())],
+        None,
+    );
+    assert_eq!(rc, 7, "{err}");
+    let (rc, _, _) = run_agent(&inst.agent("Dummy"), "frobnicate", &[], &[], None);
+    assert_eq!(rc, 3);
+}
+
+#[test]
+fn filesystem_refuses_double_mount_and_kills_holders() {
+    crate::support::require("modprobe", "kmod");
+    let inst = Installed::new();
+    let lo = LoopDev::ext4(32);
+    let fs = inst.agent("Filesystem");
+    let mnt1 = inst.scratch("m1").display().to_string();
+    let mnt2 = inst.scratch("m2").display().to_string();
+    let base = vec![
+        p("device", &lo.dev),
+        p("directory", &mnt1),
+        p("fstype", "ext4"),
+    ];
+    let (rc, err, _) = run_agent(&fs, "start", &base, &[], None);
+    assert_eq!(rc, 0, "{err}");
+    // The same device elsewhere is refused.
+    let other = vec![
+        p("device", &lo.dev),
+        p("directory", &mnt2),
+        p("fstype", "ext4"),
+    ];
+    let (rc, err, _) = run_agent(&fs, "start", &other, &[], None);
+    assert_eq!(rc, 1, "{err}");
+    assert!(err.contains(&format!("already mounted on {mnt1}")), "{err}");
+    // Deep monitors: read from the device, then write a status file.
+    for level in ["10", "20"] {
+        let (rc, err, _) = run_agent(
+            &fs,
+            "monitor",
+            &base,
+            &[("OCF_CHECK_LEVEL", level.into())],
+            None,
+        );
+        assert_eq!(rc, 0, "level {level}: {err}");
+    }
+    assert!(std::path::Path::new(&mnt1)
+        .join(".Filesystem_status/t1")
+        .exists());
+
+    // force_unmount=false: a busy mount makes stop fail (within its timeout).
+    let mut holder = Command::new("sleep")
+        .arg("1000")
+        .current_dir(&mnt1)
+        .spawn()
+        .unwrap();
+    let mut keep = base.clone();
+    keep.push(p("force_unmount", "false"));
+    let (rc, err, took) = run_agent(
+        &fs,
+        "stop",
+        &keep,
+        &[("OCF_RESKEY_CRM_meta_timeout", "3000".into())],
+        None,
+    );
+    assert_eq!(rc, 1, "{err}");
+    assert!(err.contains("still busy"), "{err}");
+    assert!(
+        took < Duration::from_secs(3),
+        "stop overran its timeout: {took:?}"
+    );
+    // Default force_unmount=true: the holder is killed and stop succeeds.
+    let (rc, err, _) = run_agent(&fs, "stop", &base, &[], None);
+    assert_eq!(rc, 0, "{err}");
+    let status = holder.wait().unwrap();
+    assert!(!status.success(), "holder was not killed");
+    let (rc, _, _) = run_agent(&fs, "monitor", &base, &[], None);
+    assert_eq!(rc, 7);
+}
+
+#[test]
+fn mysql_monitor_connects_and_stop_escalates_to_kill() {
+    let inst = Installed::new();
+    let db = Mariadb::new();
+    let my = inst.agent("mysql");
+    let params = db.params();
+    let (rc, err, took) = run_agent(&my, "start", &params, &[], None);
+    assert_eq!(rc, 0, "{err}");
+    eprintln!("mysql start: {} ms", took.as_millis());
+    let pid: i32 = std::fs::read_to_string(db.path("my.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // A frozen server still has a live pid, but does not answer: monitor
+    // must notice.
+    let pid_s = pid.to_string();
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid_s])
+        .status()
+        .unwrap()
+        .success());
+    let short = [("OCF_RESKEY_CRM_meta_timeout", "2000".to_string())];
+    let (rc, err, _) = run_agent(&my, "monitor", &params, &short, None);
+    assert_eq!(rc, 1, "{err}");
+    assert!(err.contains("does not answer"), "{err}");
+    // A stopped process ignores SIGTERM until continued: stop must
+    // escalate to SIGKILL inside its 3 s timeout.
+    let t = [("OCF_RESKEY_CRM_meta_timeout", "3000".to_string())];
+    let t0 = Instant::now();
+    let (rc, err, _) = run_agent(&my, "stop", &params, &t, None);
+    let took = t0.elapsed();
+    assert_eq!(rc, 0, "{err}");
+    assert!(err.contains("sending SIGKILL"), "{err}");
+    assert!(took < Duration::from_secs(3), "stop took {took:?}");
+    let (rc, _, _) = run_agent(&my, "monitor", &params, &[], None);
+    assert_eq!(rc, 7);
+}
+
+fn lrm_for(inst: &Installed) -> Lrm {
+    Lrm::new(LrmConfig {
+        env: EnvSettings {
+            dirs: AgentDirs {
+                ocf_root: inst.root(),
+                ..AgentDirs::default()
+            },
+            attr_dir: Some(inst.scratch("attrd")),
+            ..EnvSettings::default()
+        },
+        ..LrmConfig::default()
+    })
+    .0
+}
+
+#[tokio::test]
+async fn stateful_promotion_scores_through_the_lrm() {
+    let inst = Installed::new();
+    let lrm = lrm_for(&inst);
+    let attrs = lrm.attributes().unwrap().unwrap();
+    let state = inst.scratch("st").join("s.state").display().to_string();
+    let agent: lrm::AgentSpec = "ocf:tandem:Stateful".parse().unwrap();
+    let op = |a: Action, interval_ms: u64| {
+        OpRequest::new("ms1", agent.clone(), a)
+            .param("state", state.clone())
+            .interval(Duration::from_millis(interval_ms))
+    };
+    let score = || attrs.get("master-ms1").unwrap();
+    assert!(lrm
+        .exec(op(Action::Monitor, 0))
+        .await
+        .result
+        .is(OcfRc::NotRunning));
+    assert!(lrm
+        .exec(op(Action::Start, 0))
+        .await
+        .result
+        .is(OcfRc::Success));
+    assert_eq!(score().as_deref(), Some("5"));
+    assert!(lrm
+        .exec(op(Action::Monitor, 11000))
+        .await
+        .result
+        .is(OcfRc::Success));
+    assert!(lrm
+        .exec(op(Action::Promote, 0))
+        .await
+        .result
+        .is(OcfRc::Success));
+    assert_eq!(score().as_deref(), Some("10"));
+    assert!(lrm
+        .exec(op(Action::Monitor, 10000))
+        .await
+        .result
+        .is(OcfRc::RunningPromoted));
+    assert!(lrm
+        .exec(op(Action::Promote, 0))
+        .await
+        .result
+        .is(OcfRc::Success));
+    assert!(lrm
+        .exec(op(Action::Demote, 0))
+        .await
+        .result
+        .is(OcfRc::Success));
+    assert_eq!(score().as_deref(), Some("5"));
+    assert!(lrm
+        .exec(op(Action::Stop, 0))
+        .await
+        .result
+        .is(OcfRc::Success));
+    assert_eq!(score(), None);
+    let md = lrm.metadata(&agent).await.unwrap();
+    assert!(md.contains("role=\"Promoted\""));
+    // The LRM lists our provider's agents.
+    let listed = lrm.config().env.dirs.list("ocf", Some("tandem")).unwrap();
+    assert_eq!(
+        listed,
+        vec!["Dummy", "Filesystem", "IPaddr2", "Stateful", "mysql"]
+    );
+}

@@ -1,0 +1,294 @@
+//! Helpers and drop guards (namespaces, loop devices, MariaDB datadirs).
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}{}x{}",
+        std::process::id() % 100000,
+        N.fetch_add(1, Ordering::SeqCst)
+    )
+}
+
+pub fn sh(cmd: &str) -> (bool, String) {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .output()
+        .expect("run sh");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+pub fn must(cmd: &str) -> String {
+    let (ok, out) = sh(cmd);
+    assert!(ok, "command failed: {cmd}\n{out}");
+    out
+}
+
+/// Fails with a clear message when a required tool is missing.
+pub fn require(tool: &str, package: &str) {
+    let (ok, _) = sh(&format!("command -v {tool}"));
+    assert!(
+        ok,
+        "'{tool}' is missing: install the Debian package '{package}'"
+    );
+}
+
+/// Our agents installed (by `tandem-agent install`) in a temporary OCF root
+/// readable by `nobody` (ocf-tester runs meta-data as nobody).
+pub struct Installed {
+    pub dir: tempfile::TempDir,
+}
+
+impl Installed {
+    pub fn new() -> Installed {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_tandem-agent"))
+            .arg("install")
+            .arg("--ocf-root")
+            .arg(dir.path().join("ocf"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "install failed: {out:?}");
+        Installed { dir }
+    }
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().join("ocf")
+    }
+    pub fn agent(&self, name: &str) -> PathBuf {
+        self.root().join("resource.d/tandem").join(name)
+    }
+    /// A private scratch directory (0755) inside the install dir.
+    pub fn scratch(&self, name: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    }
+}
+
+/// Runs ocf-tester; returns (passed, output). Prints the last lines.
+pub fn ocf_tester(
+    agent: &Path,
+    name: &str,
+    params: &[(&str, String)],
+    netns: Option<&str>,
+    env: &[(&str, String)],
+) -> (bool, String) {
+    require("ocf-tester", "resource-agents");
+    require("xmllint", "libxml2-utils");
+    let mut cmd = match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, "ocf-tester"]);
+            c
+        }
+        None => Command::new("ocf-tester"),
+    };
+    cmd.arg("-n").arg(name);
+    for (k, v) in params {
+        cmd.arg("-o").arg(format!("{k}={v}"));
+    }
+    cmd.arg(agent);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let t0 = Instant::now();
+    let out = cmd.output().unwrap();
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    let tail: Vec<&str> = text.lines().rev().take(2).collect();
+    eprintln!(
+        "ocf-tester {} ({} ms): {}",
+        agent.display(),
+        t0.elapsed().as_millis(),
+        tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+    );
+    (
+        out.status.success() && text.contains("passed all tests"),
+        text,
+    )
+}
+
+/// Runs one action of an installed agent with OCF parameters; returns
+/// (rc, stderr, duration).
+pub fn run_agent(
+    agent: &Path,
+    action: &str,
+    params: &[(&str, String)],
+    env: &[(&str, String)],
+    netns: Option<&str>,
+) -> (i32, String, Duration) {
+    let mut cmd = match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns]).arg(agent);
+            c
+        }
+        None => Command::new(agent),
+    };
+    cmd.arg(action)
+        .env("OCF_ROOT", "/usr/lib/ocf")
+        .env("OCF_RESOURCE_INSTANCE", "t1");
+    for (k, v) in params {
+        cmd.env(format!("OCF_RESKEY_{k}"), v);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let t0 = Instant::now();
+    let out = cmd.output().unwrap();
+    let took = t0.elapsed();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        took,
+    )
+}
+
+/// Times start, monitor and stop of an agent (for the report).
+pub fn time_ops(label: &str, agent: &Path, params: &[(&str, String)], netns: Option<&str>) {
+    let mut line = format!("timing {label}:");
+    for action in ["start", "monitor", "stop"] {
+        let (rc, err, took) = run_agent(agent, action, params, &[], netns);
+        assert_eq!(rc, 0, "{label} {action}: {err}");
+        line.push_str(&format!(" {action}={}ms", took.as_millis()));
+    }
+    eprintln!("{line}");
+}
+
+/// A network namespace, deleted on drop.
+pub struct Netns {
+    pub name: String,
+}
+
+impl Netns {
+    pub fn new() -> Netns {
+        require("ip", "iproute2");
+        let name = unique("tag");
+        must(&format!("ip netns add {name}"));
+        must(&format!("ip -n {name} link set lo up"));
+        Netns { name }
+    }
+    pub fn exec(&self, cmd: &str) -> String {
+        must(&format!("ip -n {} {cmd}", self.name))
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = sh(&format!("ip netns del {}", self.name));
+    }
+}
+
+/// A loop device over a sparse ext4 image; unmounted and detached on drop.
+pub struct LoopDev {
+    pub dev: String,
+    _dir: tempfile::TempDir,
+}
+
+impl LoopDev {
+    pub fn ext4(mb: u32) -> LoopDev {
+        require("losetup", "mount");
+        require("mkfs.ext4", "e2fsprogs");
+        let dir = tempfile::tempdir().unwrap();
+        let img = dir.path().join("fs.img");
+        must(&format!("truncate -s {mb}M {}", img.display()));
+        let dev = must(&format!("losetup -f --show {}", img.display()))
+            .trim()
+            .to_string();
+        let guard = LoopDev { dev, _dir: dir };
+        must(&format!("mkfs.ext4 -q -F {}", guard.dev));
+        guard
+    }
+}
+
+impl Drop for LoopDev {
+    fn drop(&mut self) {
+        for _ in 0..5 {
+            let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+            let targets: Vec<String> = mounts
+                .lines()
+                .filter(|l| l.split_whitespace().next() == Some(self.dev.as_str()))
+                .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
+                .collect();
+            if targets.is_empty() {
+                break;
+            }
+            for t in targets {
+                let _ = sh(&format!("umount -l '{t}'"));
+            }
+        }
+        let _ = sh(&format!("losetup -d {}", self.dev));
+    }
+}
+
+/// A throw-away MariaDB: datadir, socket, pid file and option file (no
+/// networking) in a temp dir. Drop kills the server by its pid file.
+pub struct Mariadb {
+    pub dir: tempfile::TempDir,
+}
+
+impl Mariadb {
+    pub fn new() -> Mariadb {
+        require("mariadb-install-db", "mariadb-server");
+        require("mariadbd", "mariadb-server");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let m = Mariadb { dir };
+        std::fs::write(
+            m.path("my.cnf"),
+            "[mysqld]\nskip-networking\ninnodb_buffer_pool_size=8M\nperformance_schema=OFF\n",
+        )
+        .unwrap();
+        must(&format!(
+            "mariadb-install-db --no-defaults --datadir={} --user=root --auth-root-authentication-method=socket --skip-test-db >{} 2>&1",
+            m.path("data").display(),
+            m.path("install.log").display()
+        ));
+        m
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("binary", "/usr/sbin/mariadbd".into()),
+            ("config", self.path("my.cnf").display().to_string()),
+            ("datadir", self.path("data").display().to_string()),
+            ("socket", self.path("my.sock").display().to_string()),
+            ("pid", self.path("my.pid").display().to_string()),
+            ("user", "root".into()),
+            ("log", self.path("error.log").display().to_string()),
+        ]
+    }
+}
+
+impl Drop for Mariadb {
+    fn drop(&mut self) {
+        if let Some(pid) = std::fs::read_to_string(self.path("my.pid"))
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok())
+        {
+            if pid > 1 {
+                let _ = nix_kill(pid);
+            }
+        }
+    }
+}
+
+fn nix_kill(pid: i32) -> std::io::Result<()> {
+    let st = Command::new("kill")
+        .arg("-KILL")
+        .arg(pid.to_string())
+        .status()?;
+    let _ = st;
+    Ok(())
+}
