@@ -1,0 +1,86 @@
+//! Resource-agent metadata checks used by verification: unknown and
+//! missing required parameters of OCF agents, read from the agent's own
+//! `meta-data` action (as crmsh does through `crm_resource`). Agents that
+//! are not installed are not checked.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use cib::xml::Element;
+
+/// (name, required) of every parameter an agent declares.
+type Params = Vec<(String, bool)>;
+
+static CACHE: Mutex<Option<HashMap<String, Option<Params>>>> = Mutex::new(None);
+
+fn ocf_root() -> String {
+    std::env::var("OCF_ROOT").unwrap_or_else(|_| "/usr/lib/ocf".into())
+}
+
+fn metadata(provider: &str, ty: &str) -> Option<Params> {
+    let key = format!("{provider}:{ty}");
+    let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let cache = guard.get_or_insert_with(HashMap::new);
+    if let Some(v) = cache.get(&key) {
+        return v.clone();
+    }
+    let root = ocf_root();
+    let path = format!("{root}/resource.d/{provider}/{ty}");
+    let v = (|| {
+        if provider.contains('/') || ty.contains('/') || !std::path::Path::new(&path).is_file() {
+            return None;
+        }
+        let out = std::process::Command::new(&path)
+            .arg("meta-data")
+            .env("OCF_ROOT", &root)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let doc = cib::xml::parse(&text).ok()?;
+        let params = doc.child("parameters")?;
+        Some(
+            params
+                .elements()
+                .filter(|p| p.name == "parameter")
+                .filter_map(|p| {
+                    Some((p.attr("name")?.to_string(), p.attr("required") == Some("1")))
+                })
+                .collect(),
+        )
+    })();
+    cache.insert(key, v.clone());
+    v
+}
+
+/// Verification errors for one primitive's parameters.
+pub fn check_params(p: &Element) -> Vec<String> {
+    let mut out = Vec::new();
+    if p.attr("class") != Some("ocf") || p.attr("template").is_some() {
+        return out;
+    }
+    let (Some(provider), Some(ty)) = (p.attr("provider"), p.attr("type")) else {
+        return out;
+    };
+    let Some(params) = metadata(provider, ty) else {
+        return out;
+    };
+    let id = p.attr("id").unwrap_or("");
+    let given: Vec<&str> = p
+        .elements()
+        .filter(|s| s.name == "instance_attributes")
+        .flat_map(|s| s.elements().filter_map(|n| n.attr("name")))
+        .collect();
+    for g in &given {
+        if !params.iter().any(|(n, _)| n == g) {
+            out.push(format!("{id}: parameter \"{g}\" is not known"));
+        }
+    }
+    for (n, req) in &params {
+        if *req && !given.contains(&n.as_str()) {
+            out.push(format!("{id}: required parameter \"{n}\" not defined"));
+        }
+    }
+    out
+}

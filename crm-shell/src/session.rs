@@ -1,0 +1,724 @@
+//! The command interpreter: levels (top, `configure`), the configure
+//! session with its staged configuration, commit, and the `node` and
+//! `resource` commands.
+//!
+//! Session semantics: every command line is applied to a *copy* of the
+//! staged configuration; only when it succeeds does the copy replace the
+//! staged one. A rejected line therefore stages nothing, and lines accepted
+//! before it stay staged. `commit` checks the whole staged configuration
+//! ([`Config::check`]) and writes it only if every check passes, so a
+//! failing commit changes nothing. Leaving the configure level or reaching
+//! the end of input with staged changes commits them, as crmsh does.
+
+use std::io::Write;
+
+use cib::xml::Element;
+
+use crate::config::{self, Config};
+use crate::exit::Exit;
+use crate::lex::{self, Loc, LogicalLine};
+use crate::parse;
+use crate::show;
+use crate::store::CibStore;
+
+/// Options from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-F`: commit even when verification complains.
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Top,
+    Configure,
+}
+
+/// One `crm` run.
+pub struct Shell<'a> {
+    opts: Options,
+    store: &'a dyn CibStore,
+    level: Level,
+    /// The configuration as last read from or written to the CIB.
+    base: Option<Config>,
+    /// The configuration being edited.
+    staged: Option<Config>,
+    rc: Exit,
+    out: &'a mut dyn Write,
+    err: &'a mut dyn Write,
+    /// Set by `quit`.
+    done: bool,
+}
+
+/// Configure-level commands, for fuzzy matching of typos.
+const CONFIGURE_COMMANDS: &[&str] = &[
+    "primitive",
+    "rsc_template",
+    "group",
+    "clone",
+    "ms",
+    "master",
+    "bundle",
+    "location",
+    "colocation",
+    "collocation",
+    "order",
+    "rsc_ticket",
+    "property",
+    "rsc_defaults",
+    "op_defaults",
+    "node",
+    "tag",
+    "fencing_topology",
+    "alert",
+    "role",
+    "user",
+    "acl_target",
+    "acl_group",
+    "monitor",
+    "show",
+    "commit",
+    "delete",
+    "rename",
+    "modgroup",
+    "load",
+    "erase",
+    "verify",
+    "refresh",
+    "set",
+    "save",
+    "up",
+    "end",
+    "cd",
+    "back",
+    "quit",
+    "exit",
+    "bye",
+    "help",
+];
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// The configure command a (possibly mistyped) word stands for.
+fn fuzzy_command(word: &str) -> Option<&'static str> {
+    if let Some(c) = CONFIGURE_COMMANDS.iter().find(|c| **c == word) {
+        return Some(c);
+    }
+    let close: Vec<&&str> = CONFIGURE_COMMANDS
+        .iter()
+        .filter(|c| c.len() >= 4 && edit_distance(c, word) == 1)
+        .collect();
+    match close.as_slice() {
+        [one] => Some(one),
+        _ => None,
+    }
+}
+
+impl<'a> Shell<'a> {
+    /// A shell over `store`, printing results to `out` and diagnostics to
+    /// `err`.
+    pub fn new(
+        opts: Options,
+        store: &'a dyn CibStore,
+        out: &'a mut dyn Write,
+        err: &'a mut dyn Write,
+    ) -> Self {
+        Shell {
+            opts,
+            store,
+            level: Level::Top,
+            base: None,
+            staged: None,
+            rc: Exit::Success,
+            out,
+            err,
+            done: false,
+        }
+    }
+
+    /// The exit status so far.
+    pub fn rc(&self) -> Exit {
+        self.rc
+    }
+
+    fn fail(&mut self, rc: Exit, msg: impl AsRef<str>) {
+        let _ = writeln!(self.err, "ERROR: {}", msg.as_ref());
+        self.rc = self.rc.worst(rc);
+    }
+    fn warn(&mut self, msg: impl AsRef<str>) {
+        let _ = writeln!(self.err, "WARNING: {}", msg.as_ref());
+    }
+    fn info(&mut self, msg: impl AsRef<str>) {
+        let _ = writeln!(self.err, "INFO: {}", msg.as_ref());
+    }
+
+    /// Runs a whole input stream (stdin or a file) line by line; then
+    /// leaves every level, committing what is staged.
+    pub fn run_script(&mut self, text: &str, first_line: usize) {
+        for ll in lex::logical_lines(text, first_line) {
+            if self.done {
+                break;
+            }
+            self.run_line(&ll);
+        }
+        self.finish();
+    }
+
+    /// Commits pending changes (as crmsh does when input ends).
+    pub fn finish(&mut self) {
+        if self.level == Level::Configure {
+            self.leave_configure();
+        }
+    }
+
+    /// Runs one logical line at the current level.
+    pub fn run_line(&mut self, ll: &LogicalLine) {
+        let trimmed = ll.text.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            return;
+        }
+        let toks = match lex::tokenize(ll) {
+            Ok(t) => t,
+            Err(e) => {
+                let what = ll.text.split_whitespace().next().unwrap_or("").to_string();
+                match e {
+                    lex::LexError::SmartQuote { .. } => self.fail(
+                        Exit::CommandFailed,
+                        format!("{e} (in '{what}' command; nothing of this line was staged)"),
+                    ),
+                    lex::LexError::Unclosed { .. } => self.fail(
+                        Exit::CommandFailed,
+                        format!("{e} (in '{what}' command; nothing of this line was staged)"),
+                    ),
+                }
+                return;
+            }
+        };
+        let end = ll
+            .locs
+            .last()
+            .map(|l| Loc {
+                line: l.line,
+                col: l.col + 1,
+            })
+            .unwrap_or_default();
+        let words: Vec<String> = toks.iter().map(|t| t.text.clone()).collect();
+        match self.level {
+            Level::Top => self.top_command(&toks, &words, end),
+            Level::Configure => self.configure_command(&toks, &words, end),
+        }
+    }
+
+    fn load_base(&mut self) -> bool {
+        if self.base.is_some() {
+            return true;
+        }
+        match self.store.load() {
+            Ok(cib) => {
+                let conf = cib
+                    .child("configuration")
+                    .cloned()
+                    .unwrap_or_else(|| Element::new("configuration"));
+                let c = Config::new(conf);
+                self.staged = Some(c.clone());
+                self.base = Some(c);
+                true
+            }
+            Err(e) => {
+                self.fail(Exit::CibUnavailable, format!("{e:#}"));
+                false
+            }
+        }
+    }
+
+    fn top_command(&mut self, toks: &[lex::Token], words: &[String], end: Loc) {
+        let cmd = words[0].to_ascii_lowercase();
+        match cmd.as_str() {
+            "configure" | "cfg" => {
+                if !self.load_base() {
+                    return;
+                }
+                self.level = Level::Configure;
+                if words.len() > 1 {
+                    self.configure_command(&toks[1..], &words[1..], end);
+                    self.leave_configure();
+                }
+            }
+            "node" => self.node_command(&words[1..]),
+            "resource" | "rsc" => self.resource_command(&words[1..]),
+            "status" => self.status(),
+            "up" | "end" | "cd" | "back" => {}
+            "quit" | "exit" | "bye" => self.done = true,
+            "help" | "?" => {
+                let _ = writeln!(
+                    self.out,
+                    "Commands: configure, node, resource, status, help, quit.\n\
+                     configure: primitive group clone ms location colocation order property rsc_defaults op_defaults\n\
+                     node tag fencing_topology alert role acl_target show commit delete rename modgroup load erase verify"
+                );
+            }
+            other => self.fail(Exit::CommandFailed, format!("{other}: No such command")),
+        }
+    }
+
+    fn leave_configure(&mut self) {
+        if self.staged != self.base {
+            self.commit(false);
+        }
+        self.level = Level::Top;
+    }
+
+    fn configure_command(&mut self, toks: &[lex::Token], words: &[String], end: Loc) {
+        let loc = toks[0].loc;
+        let typed = words[0].to_ascii_lowercase();
+        let Some(cmd) = fuzzy_command(&typed) else {
+            self.fail(
+                Exit::CommandFailed,
+                format!("{loc}: configure.{}: No such command", words[0]),
+            );
+            return;
+        };
+        if cmd != words[0] {
+            if cmd == "master" || cmd == "collocation" {
+                let new = if cmd == "master" { "ms" } else { "colocation" };
+                self.warn(format!(
+                    "{loc}: This command '{cmd}' is deprecated, please use '{new}'"
+                ));
+            }
+            if typed != words[0] || cmd != typed {
+                self.info(format!("{loc}: \"{}\" is accepted as \"{cmd}\"", words[0]));
+            }
+        }
+        if let Some(obj) = parse::canonical_command(cmd) {
+            let staged = self
+                .staged
+                .clone()
+                .expect("configure level has a staged config");
+            match parse::parse_command(obj, toks, end, &staged) {
+                Err(e) => self.fail(Exit::CommandFailed, e.to_string()),
+                Ok(el) => {
+                    let mut next = staged;
+                    match next.add(el) {
+                        Ok(warns) => {
+                            for w in warns {
+                                self.warn(format!("{loc}: {w}"));
+                            }
+                            self.staged = Some(next);
+                        }
+                        Err(e) => self.fail(Exit::CommandFailed, format!("{loc}: {e}")),
+                    }
+                }
+            }
+            return;
+        }
+        let args = &words[1..];
+        match cmd {
+            "show" => self.configure_show(args),
+            "commit" => {
+                let force = args.first().is_some_and(|a| a == "force");
+                self.commit(force);
+            }
+            "verify" => {
+                let staged = self.staged.clone().expect("staged");
+                let errs = staged.check();
+                for e in &errs {
+                    self.fail(Exit::CommandFailed, e);
+                }
+                for w in verify_warnings(&staged) {
+                    self.warn(w);
+                }
+            }
+            "delete" | "rename" | "modgroup" | "set" => self.edit(cmd, args, loc),
+            "erase" => {
+                let mut next = self.staged.clone().expect("staged");
+                next.erase(args.first().is_some_and(|a| a == "nodes"));
+                self.staged = Some(next);
+            }
+            "refresh" => {
+                self.base = None;
+                self.staged = None;
+                self.load_base();
+            }
+            "load" => self.load(args),
+            "save" => {
+                let Some(path) = args.first() else {
+                    return self.fail(Exit::CommandFailed, "usage: save FILE");
+                };
+                let text = show::show_config(&self.staged.as_ref().expect("staged").conf, &[]);
+                if let Err(e) = std::fs::write(path, text) {
+                    self.fail(Exit::CommandFailed, format!("save {path}: {e}"));
+                }
+            }
+            "up" | "end" | "cd" | "back" => self.leave_configure(),
+            "quit" | "exit" | "bye" => {
+                self.leave_configure();
+                self.done = true;
+            }
+            "help" => {
+                let _ = writeln!(
+                    self.out,
+                    "configure commands: {}",
+                    CONFIGURE_COMMANDS.join(" ")
+                );
+            }
+            _ => self.fail(
+                Exit::CommandFailed,
+                format!("{loc}: configure.{cmd}: No such command"),
+            ),
+        }
+    }
+
+    fn configure_show(&mut self, args: &[String]) {
+        let conf = &self.staged.as_ref().expect("staged").conf;
+        if args.first().is_some_and(|a| a == "xml") {
+            let only = &args[1..];
+            if only.is_empty() {
+                let _ = write!(self.out, "{}", conf.to_xml());
+            } else {
+                let staged = self.staged.clone().expect("staged");
+                for id in only {
+                    match staged.object(id) {
+                        Some(e) => {
+                            let _ = write!(self.out, "{}", e.to_xml());
+                        }
+                        None => {
+                            self.fail(Exit::CommandFailed, format!("object {id} does not exist"))
+                        }
+                    }
+                }
+            }
+            return;
+        }
+        let text = show::show_config(conf, args);
+        let _ = write!(self.out, "{text}");
+    }
+
+    fn edit(&mut self, cmd: &str, args: &[String], loc: Loc) {
+        let mut next = self.staged.clone().expect("staged");
+        let res = match cmd {
+            "delete" => {
+                if args.is_empty() {
+                    Err(config::EditError("usage: delete <id> [<id>...]".into()))
+                } else {
+                    let mut msgs = Vec::new();
+                    let mut r = Ok(Vec::new());
+                    for a in args {
+                        match next.delete(a) {
+                            Ok(m) => msgs.extend(m),
+                            Err(e) => {
+                                r = Err(e);
+                                break;
+                            }
+                        }
+                    }
+                    r.map(|_: Vec<String>| msgs)
+                }
+            }
+            "rename" => match args {
+                [a, b] => next.rename(a, b),
+                _ => Err(config::EditError("usage: rename <old_id> <new_id>".into())),
+            },
+            "modgroup" => next.modgroup(args).map(|_| Vec::new()),
+            _ => match args {
+                [p, v] => next.set_path(p, v).map(|_| Vec::new()),
+                _ => Err(config::EditError(
+                    "usage: set <id>.<attribute> <value>".into(),
+                )),
+            },
+        };
+        match res {
+            Ok(msgs) => {
+                for m in msgs {
+                    self.info(m);
+                }
+                self.staged = Some(next);
+            }
+            Err(e) => self.fail(Exit::CommandFailed, format!("{loc}: {cmd}: {e}")),
+        }
+    }
+
+    /// `load update|replace FILE`: all lines of the file, or none.
+    fn load(&mut self, args: &[String]) {
+        let [mode, file] = args else {
+            return self.fail(Exit::CommandFailed, "usage: load update|replace FILE");
+        };
+        if mode != "update" && mode != "replace" {
+            return self.fail(
+                Exit::CommandFailed,
+                format!("load: unknown method {mode} (use update or replace)"),
+            );
+        }
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => return self.fail(Exit::CommandFailed, format!("load {file}: {e}")),
+        };
+        let before = self.staged.clone();
+        let before_rc = self.rc;
+        self.rc = Exit::Success;
+        if mode == "replace" {
+            let mut next = self.staged.clone().expect("staged");
+            next.erase(false);
+            self.staged = Some(next);
+        }
+        for ll in lex::logical_lines(&text, 1) {
+            self.run_line(&ll);
+        }
+        if self.rc != Exit::Success {
+            let _ = writeln!(
+                self.err,
+                "ERROR: load {file}: errors above; nothing of the file was staged"
+            );
+            self.staged = before;
+        }
+        self.rc = self.rc.worst(before_rc);
+    }
+
+    /// Checks and writes the staged configuration. Nothing is written
+    /// unless every check passes.
+    fn commit(&mut self, force_word: bool) {
+        let staged = self.staged.clone().expect("staged");
+        if Some(&staged) == self.base.as_ref() {
+            self.info("apparently there is nothing to commit");
+            self.info("try changing something first");
+            return;
+        }
+        let errs = staged.check();
+        if !errs.is_empty() {
+            for e in &errs {
+                self.fail(Exit::CommandFailed, e);
+            }
+            self.fail(
+                Exit::CommandFailed,
+                "commit: the configuration is not valid; nothing was committed",
+            );
+            return;
+        }
+        let verrs = verify_errors(&staged);
+        for w in verify_warnings(&staged) {
+            self.warn(w);
+        }
+        if !verrs.is_empty() {
+            for e in &verrs {
+                let _ = writeln!(self.err, "ERROR: {e}");
+            }
+            if self.opts.force || force_word {
+                self.info("commit forced");
+            } else {
+                self.fail(
+                    Exit::CommandFailed,
+                    "commit refused: verification found errors (use `commit force` or crm -F to commit anyway)",
+                );
+                return;
+            }
+        }
+        match self.write_config(&staged) {
+            Ok(()) => {
+                self.base = Some(staged);
+            }
+            Err(e) => self.fail(Exit::CibUnavailable, format!("commit: {e:#}")),
+        }
+    }
+
+    /// Replaces the configuration in the CIB, bumping `epoch`; refuses when
+    /// somebody else changed the configuration since we read it.
+    fn write_config(&mut self, staged: &Config) -> anyhow::Result<()> {
+        let mut cib = self.store.load()?;
+        let current = cib
+            .child("configuration")
+            .cloned()
+            .unwrap_or_else(|| Element::new("configuration"));
+        if let Some(base) = &self.base {
+            if current.canonical() != base.conf.canonical() {
+                anyhow::bail!("the CIB changed since this session read it; run `refresh` and redo the changes");
+            }
+        }
+        match cib.child_mut("configuration") {
+            Some(c) => *c = staged.conf.clone(),
+            None => cib.push(staged.conf.clone()),
+        }
+        bump_epoch(&mut cib);
+        self.store.save(&cib)
+    }
+
+    fn status(&mut self) {
+        match self.store.load() {
+            Ok(cib) => {
+                let _ = write!(self.out, "{}", crate::status::render(&cib));
+            }
+            Err(e) => self.fail(Exit::CibUnavailable, format!("{e:#}")),
+        }
+    }
+
+    /// Applies `f` to the CIB and writes it back; `config_change` decides
+    /// which version counter moves.
+    fn modify_cib(
+        &mut self,
+        config_change: bool,
+        f: &mut dyn FnMut(&mut Element) -> Result<Vec<String>, String>,
+    ) {
+        let mut cib = match self.store.load() {
+            Ok(c) => c,
+            Err(e) => return self.fail(Exit::CibUnavailable, format!("{e:#}")),
+        };
+        match f(&mut cib) {
+            Ok(msgs) => {
+                for m in msgs {
+                    self.info(m);
+                }
+                if config_change {
+                    bump_epoch(&mut cib);
+                } else {
+                    let n: u64 = cib
+                        .attr("num_updates")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    cib.set_attr("num_updates", (n + 1).to_string());
+                }
+                if let Err(e) = self.store.save(&cib) {
+                    self.fail(Exit::CibUnavailable, format!("{e:#}"));
+                }
+                self.base = None;
+                self.staged = None;
+                if self.level == Level::Configure {
+                    self.load_base();
+                }
+            }
+            Err(e) => self.fail(Exit::CommandFailed, e),
+        }
+    }
+
+    fn node_command(&mut self, args: &[String]) {
+        let out_text = crate::commands::node(args);
+        match out_text {
+            Err(e) => self.fail(Exit::Usage.min(Exit::CommandFailed), e),
+            Ok(crate::commands::Action::Config(mut f)) => self.modify_cib(true, &mut *f),
+            Ok(crate::commands::Action::Status(mut f)) => self.modify_cib(false, &mut *f),
+            Ok(crate::commands::Action::Print(mut f)) => match self.store.load() {
+                Ok(cib) => match f(&cib) {
+                    Ok(s) => {
+                        let _ = write!(self.out, "{s}");
+                    }
+                    Err(e) => self.fail(Exit::CommandFailed, e),
+                },
+                Err(e) => self.fail(Exit::CibUnavailable, format!("{e:#}")),
+            },
+        }
+    }
+
+    fn resource_command(&mut self, args: &[String]) {
+        match crate::commands::resource(args) {
+            Err(e) => self.fail(Exit::CommandFailed, e),
+            Ok(crate::commands::Action::Config(mut f)) => self.modify_cib(true, &mut *f),
+            Ok(crate::commands::Action::Status(mut f)) => self.modify_cib(false, &mut *f),
+            Ok(crate::commands::Action::Print(mut f)) => match self.store.load() {
+                Ok(cib) => match f(&cib) {
+                    Ok(s) => {
+                        let _ = write!(self.out, "{s}");
+                    }
+                    Err(e) => self.fail(Exit::CommandFailed, e),
+                },
+                Err(e) => self.fail(Exit::CibUnavailable, format!("{e:#}")),
+            },
+        }
+    }
+}
+
+/// Raises `epoch` by one and resets `num_updates`, as Pacemaker does for a
+/// configuration change.
+pub fn bump_epoch(cib: &mut Element) {
+    let epoch: u64 = cib.attr("epoch").and_then(|v| v.parse().ok()).unwrap_or(0);
+    cib.set_attr("epoch", (epoch + 1).to_string());
+    cib.set_attr("num_updates", "0");
+}
+
+fn stonith_enabled(conf: &Element) -> bool {
+    let mut enabled = true;
+    if let Some(c) = conf.child("crm_config") {
+        for s in c.elements() {
+            for nv in s.elements().filter(|n| n.name == "nvpair") {
+                if matches!(
+                    nv.attr("name"),
+                    Some("stonith-enabled") | Some("fencing-enabled")
+                ) {
+                    enabled = !matches!(
+                        nv.attr("value").map(|v| v.to_ascii_lowercase()).as_deref(),
+                        Some("false" | "no" | "off" | "0" | "n")
+                    );
+                }
+            }
+        }
+    }
+    enabled
+}
+
+/// What Pacemaker's verification would call an error (the cluster would
+/// not start resources): commit refuses these unless forced.
+pub fn verify_errors(c: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    let conf = &c.conf;
+    let mut prims = Vec::new();
+    fn collect<'e>(e: &'e Element, v: &mut Vec<&'e Element>) {
+        if e.name == "primitive" {
+            v.push(e);
+        }
+        for c in e.elements() {
+            collect(c, v);
+        }
+    }
+    if let Some(r) = conf.child("resources") {
+        collect(r, &mut prims);
+    }
+    if prims.is_empty() {
+        return out;
+    }
+    let has_stonith = prims.iter().any(|p| p.attr("class") == Some("stonith"));
+    if !has_stonith && stonith_enabled(conf) {
+        out.push("Resource start-up disabled since no STONITH resources have been defined".into());
+        out.push("Either configure some or disable STONITH with the stonith-enabled option".into());
+    }
+    for p in prims {
+        out.extend(crate::agents::check_params(p));
+    }
+    out
+}
+
+/// Things worth saying that do not block a commit.
+pub fn verify_warnings(c: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    let nodes: Vec<String> = parse::Lookup::node_ids(c);
+    if let Some(cons) = c.conf.child("constraints") {
+        for l in cons.elements().filter(|l| l.name == "rsc_location") {
+            if let Some(n) = l.attr("node") {
+                if !nodes.iter().any(|x| x == n) {
+                    out.push(format!(
+                        "{}: referenced node {n} does not exist",
+                        l.attr("id").unwrap_or("")
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,197 @@
+//! The crm-syntax corpus (`../shared/reference/crm-syntax`, read at run
+//! time, never copied): every case is fed to the built `crm` by the
+//! corpus's own runner, `run.py --crm`, exactly as the real crmsh was fed;
+//! the resulting `<configuration>` and `configure show` are compared with
+//! the recorded ones. The floors below are a ratchet: they are what the code
+//! achieved when it was committed, and may only go up.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Cases whose `<configuration>` must match (of the visible, non-skipped ones).
+const XML_FLOOR: usize = 58;
+/// Cases whose `configure show` must match.
+const SHOW_FLOOR: usize = 58;
+
+fn corpus() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/crm-syntax");
+    assert!(
+        dir.join("run.py").is_file(),
+        "the crm-syntax corpus is missing: expected {} (the workspace's sibling `shared` directory)",
+        dir.display()
+    );
+    dir
+}
+
+fn tmp_cib(corpus: &std::path::Path) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cib = dir.path().join("cib.xml");
+    std::fs::copy(corpus.join("empty-cib.xml"), &cib).expect("copy empty CIB");
+    (dir, cib)
+}
+
+fn crm(cib: &std::path::Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(args)
+        .env("CIB_file", cib)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run crm");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let out = child.wait_with_output().expect("wait for crm");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn corpus_xml_and_show() {
+    let dir = corpus();
+    let out = Command::new("python3")
+        .arg(dir.join("run.py"))
+        .arg("--crm")
+        .arg(env!("CARGO_BIN_EXE_crm"))
+        .arg("--show")
+        .arg("-v")
+        .arg(&dir)
+        .output()
+        .expect("python3 must be installed to run the corpus runner");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut total = 0;
+    let (mut xml_ok, mut show_ok) = (0, 0);
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("ok   ") {
+            let _ = rest;
+            total += 1;
+            xml_ok += 1;
+            show_ok += 1;
+        } else if let Some(rest) = line.strip_prefix("FAIL ") {
+            total += 1;
+            let why = rest.split_once(": ").map(|x| x.1).unwrap_or("");
+            let broken =
+                why.contains("timeout") || why.contains("cannot run") || why.contains("unreadable");
+            if !why.contains("xml differs") && !broken {
+                xml_ok += 1;
+            }
+            if !why.contains("show differs") && !broken {
+                show_ok += 1;
+            }
+        }
+    }
+    println!("{text}");
+    println!("crm-syntax corpus: XML identical in {xml_ok}/{total} cases, show identical in {show_ok}/{total}");
+    assert!(
+        total > 0,
+        "the runner ran no case:\n{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        xml_ok >= XML_FLOOR,
+        "XML matches fell to {xml_ok} (floor {XML_FLOOR})"
+    );
+    assert!(
+        show_ok >= SHOW_FLOOR,
+        "show matches fell to {show_ok} (floor {SHOW_FLOOR})"
+    );
+}
+
+/// Seed 003 as the blog printed it: every line with a typographic quote or
+/// dash is rejected naming line, column and character with a hint, and
+/// nothing is committed.
+#[test]
+fn seed_smart_quotes_rejected_per_line() {
+    let dir = corpus();
+    let input = std::fs::read_to_string(dir.join("40-seed-smart-quotes.crm")).expect("case 40");
+    let (_t, cib) = tmp_cib(&dir);
+    let before = std::fs::read_to_string(&cib).unwrap();
+    let (rc, _, err) = crm(&cib, &["-F"], &format!("configure\n{input}\ncommit\n"));
+    assert_eq!(rc, 1, "{err}");
+    for (i, line) in input.lines().enumerate() {
+        let Some((col, ch)) = line.chars().enumerate().find(|(_, c)| "“”″’–".contains(*c))
+        else {
+            continue;
+        };
+        // stdin line 1 is `configure`
+        let want = format!("{}:{}: typographic character '{ch}'", i + 2, col + 1);
+        assert!(err.contains(&want), "missing `{want}` in:\n{err}");
+    }
+    assert!(err.contains("straight double quotes"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&cib).unwrap(),
+        before,
+        "nothing may be committed"
+    );
+}
+
+/// The same file through `load update`: rejected as a whole.
+#[test]
+fn seed_smart_quotes_load_update() {
+    let dir = corpus();
+    let (_t, cib) = tmp_cib(&dir);
+    let before = std::fs::read_to_string(&cib).unwrap();
+    let file = dir.join("41-seed-smart-quotes-loadupdate.crm");
+    let (rc, _, err) = crm(
+        &cib,
+        &["-F", "configure", "load", "update", file.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(rc, 1, "{err}");
+    assert!(err.contains("2:54: typographic character '”'"), "{err}");
+    assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
+}
+
+/// A rejected line stages nothing, the accepted ones stay; commit bumps
+/// the epoch once.
+#[test]
+fn rejected_line_stages_nothing() {
+    let dir = corpus();
+    let (_t, cib) = tmp_cib(&dir);
+    let (rc, _, err) = crm(
+        &cib,
+        &["-F"],
+        "configure\nprimitive d1 Dummy\nprimitive d2 Dummy op monitor interval=10s bad=\"x\nlocation l1 d1 100 node1\ncommit\n",
+    );
+    assert_eq!(rc, 1);
+    assert!(err.contains("3:48: no closing quotation"), "{err}");
+    assert!(err.contains("4:"), "{err}");
+    let text = std::fs::read_to_string(&cib).unwrap();
+    let root = cib::xml::parse(&text).unwrap();
+    assert_eq!(root.attr("epoch"), Some("2"));
+    assert_eq!(root.attr("num_updates"), Some("0"));
+    let res = root
+        .child("configuration")
+        .unwrap()
+        .child("resources")
+        .unwrap();
+    let ids: Vec<_> = res.elements().filter_map(|e| e.attr("id")).collect();
+    assert_eq!(ids, ["d1"]);
+}
+
+/// A commit that fails validation changes nothing and names the object.
+#[test]
+fn failing_commit_changes_nothing() {
+    let dir = corpus();
+    let (_t, cib) = tmp_cib(&dir);
+    let before = std::fs::read_to_string(&cib).unwrap();
+    let (rc, _, err) = crm(
+        &cib,
+        &["-F"],
+        "configure\nprimitive d1 Dummy\ncolocation c1 inf: d1 nosuch\ncommit\n",
+    );
+    assert_eq!(rc, 1);
+    assert!(
+        err.contains("colocation c1: resource nosuch does not exist"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
+}
