@@ -1,4 +1,94 @@
-//! The policy engine: a pure function from a CIB (configuration + status) and
-//! the current time to a transition.
+//! Tandem's policy engine: a pure, deterministic function from a CIB
+//! (configuration + status) and the current time to a [`Transition`].
 //!
-//! Not yet implemented (see the policy engine issue).
+//! Data enters as a parsed CIB document (`cib::xml::Element`) plus an
+//! explicit `now` (epoch seconds; `None` means the CIB's `execution-date`, else
+//! 0). Nothing here reads files, clocks or the environment. Data leaves as a
+//! [`Transition`]: placements, actions, the ordering graph (petgraph), the
+//! Transition Summary as data, allocation scores, and reasons.
+//!
+//! The pipeline mirrors Pacemaker's scheduler; each stage consumes the
+//! previous stage's value and returns a new type:
+//!
+//! ```text
+//! unpack::unpack   CIB, now      -> Unpacked   options, nodes, resources, constraints, status
+//! assign::score    Unpacked      -> Scored     allowed-node tables (locations, stickiness, bans)
+//! assign::assign   Scored        -> Assigned   node + next role per resource, scores, reasons
+//! actions::create  Assigned      -> Actions    actions + orderings, flags propagated
+//! transition       Actions       -> Transition graph, summary, executed order
+//! ```
+//!
+//! Text is produced only by [`render`] (crm_mon / crm_simulate look) and the
+//! `tandem-simulate` binary. Iteration is over `Vec`s in configuration order or
+//! `BTreeMap`s, never hash order, so output is reproducible byte for byte.
+
+pub mod actions;
+pub mod assign;
+pub mod constraints;
+pub mod graph;
+pub mod model;
+pub mod render;
+pub mod rules;
+pub mod score;
+pub mod simulate;
+pub mod summary;
+pub mod unpack;
+
+pub use score::Score;
+
+use cib::xml::Element;
+
+/// Errors from the policy engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("invalid CIB: {0}")]
+    Unpack(#[from] unpack::UnpackError),
+}
+
+/// The result of scheduling.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub actions: actions::Actions,
+    pub summary: summary::Summary,
+    pub graph: graph::Graph,
+}
+
+impl Transition {
+    pub fn unpacked(&self) -> &unpack::Unpacked {
+        &self.actions.assigned.scored.unpacked
+    }
+}
+
+/// Run the whole pipeline.
+pub fn schedule(cib: &Element, now: Option<i64>) -> Result<Transition, Error> {
+    let u = unpack::unpack(cib, now)?;
+    let scored = assign::score(u);
+    let assigned = assign::assign(scored);
+    let acts = actions::create_actions(assigned);
+    let summary = summary::summarize(&acts);
+    let graph = graph::build(&acts);
+    Ok(Transition {
+        actions: acts,
+        summary,
+        graph,
+    })
+}
+
+pub(crate) fn rules_cmp_version(a: &str, b: &str) -> std::cmp::Ordering {
+    let pa: Vec<i64> = a.split('.').map(|s| s.parse().unwrap_or(0)).collect();
+    let pb: Vec<i64> = b.split('.').map(|s| s.parse().unwrap_or(0)).collect();
+    for i in 0..pa.len().max(pb.len()) {
+        let x = pa.get(i).copied().unwrap_or(0);
+        let y = pb.get(i).copied().unwrap_or(0);
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    std::cmp::Ordering::Equal
+}
+
+/// The transition graph as Pacemaker's XML (`crm_simulate -G`).
+pub fn graph_xml(t: &Transition) -> String {
+    graph::to_xml(t)
+}

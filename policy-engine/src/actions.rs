@@ -1,0 +1,655 @@
+//! Stage 4: actions and orderings ([`Actions`]). Every resource gets its
+//! start/stop/promote/demote actions (optional until something requires
+//! them), containers get their pseudo actions, unclean nodes get fencing, and
+//! the orderings (implicit and configured) are applied until nothing changes.
+
+use std::collections::BTreeMap;
+
+use crate::assign::{effective_target_role, Assigned};
+use crate::model::*;
+use crate::unpack::*;
+
+pub type ActionId = usize;
+
+/// One scheduled (or considered) action.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub rsc: Option<RscId>,
+    pub task: String,
+    pub interval_ms: u64,
+    pub node: Option<NodeId>,
+    pub pseudo: bool,
+    pub optional: bool,
+    pub runnable: bool,
+    /// Why the action is required or blocked (first reason wins).
+    pub reason: Option<String>,
+    /// For fencing: the target node and fence action.
+    pub fence: Option<(NodeId, String)>,
+    /// Pseudo actions that are runnable when any one input is.
+    pub one_or_more: Option<usize>,
+}
+
+/// Ordering flags (a subset of Pacemaker's `pe_ordering`).
+pub mod flags {
+    pub const IMPLIES_THEN: u32 = 1;
+    pub const RUNNABLE_LEFT: u32 = 2;
+    pub const IMPLIES_FIRST: u32 = 4;
+    pub const RESTART: u32 = 8;
+    pub const OPTIONAL: u32 = 16;
+    /// Ordering internal to one resource tree: no reason is recorded.
+    pub const INTERNAL: u32 = 32;
+    pub const ONE_OR_MORE: u32 = 64;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ordering {
+    pub first: ActionId,
+    pub then: ActionId,
+    pub flags: u32,
+}
+
+/// Output of the actions stage.
+#[derive(Debug, Clone)]
+pub struct Actions {
+    pub assigned: Assigned,
+    pub actions: Vec<Action>,
+    pub orderings: Vec<Ordering>,
+    pub by_key: BTreeMap<(Option<RscId>, String, Option<NodeId>), ActionId>,
+    /// Nodes that will be fenced.
+    pub fenced: Vec<NodeId>,
+    pub can_fence: bool,
+}
+
+impl Actions {
+    pub fn find(&self, rsc: Option<RscId>, task: &str, node: Option<NodeId>) -> Option<&Action> {
+        self.by_key
+            .get(&(rsc, task.to_string(), node))
+            .map(|&i| &self.actions[i])
+    }
+    /// All actions of a resource with the given task (any node).
+    pub fn find_all(&self, rsc: RscId, task: &str) -> Vec<ActionId> {
+        self.by_key
+            .range((Some(rsc), task.to_string(), None)..)
+            .take_while(|((r, t, _), _)| *r == Some(rsc) && t == task)
+            .map(|(_, &i)| i)
+            .collect()
+    }
+}
+
+struct B<'a> {
+    a: &'a Assigned,
+    actions: Vec<Action>,
+    orderings: Vec<Ordering>,
+    by_key: BTreeMap<(Option<RscId>, String, Option<NodeId>), ActionId>,
+}
+
+impl<'a> B<'a> {
+    fn u(&self) -> &'a Unpacked {
+        &self.a.scored.unpacked
+    }
+    fn action(
+        &mut self,
+        rsc: Option<RscId>,
+        task: &str,
+        node: Option<NodeId>,
+        pseudo: bool,
+        optional: bool,
+        runnable: bool,
+    ) -> ActionId {
+        let key = (rsc, task.to_string(), node);
+        if let Some(&i) = self.by_key.get(&key) {
+            if !optional {
+                self.actions[i].optional = false;
+            }
+            return i;
+        }
+        self.actions.push(Action {
+            rsc,
+            task: task.to_string(),
+            interval_ms: 0,
+            node,
+            pseudo,
+            optional,
+            runnable,
+            reason: None,
+            fence: None,
+            one_or_more: None,
+        });
+        let i = self.actions.len() - 1;
+        self.by_key.insert(key, i);
+        i
+    }
+    fn order(&mut self, first: ActionId, then: ActionId, flags: u32) {
+        if first != then {
+            self.orderings.push(Ordering { first, then, flags });
+        }
+    }
+    fn set_reason(&mut self, a: ActionId, r: &str) {
+        if self.actions[a].reason.is_none() {
+            self.actions[a].reason = Some(r.to_string());
+        }
+    }
+    fn find_all(&self, rsc: RscId, task: &str) -> Vec<ActionId> {
+        self.by_key
+            .range((Some(rsc), task.to_string(), None)..)
+            .take_while(|((r, t, _), _)| *r == Some(rsc) && t == task)
+            .map(|(_, &i)| i)
+            .collect()
+    }
+}
+
+/// Does the resource need quorum/fencing to start (`requires`)?
+fn requires_quorum(u: &Unpacked, r: &Rsc) -> bool {
+    match r.meta.get("requires").map(String::as_str) {
+        Some("nothing") => false,
+        Some(_) => true,
+        None => {
+            if r.is_stonith() {
+                true
+            } else {
+                u.options.no_quorum_policy != NoQuorumPolicy::Ignore || u.options.stonith_enabled
+            }
+        }
+    }
+}
+
+/// Stage 4: create actions and apply orderings.
+pub fn create_actions(a: Assigned) -> Actions {
+    let mut b = B {
+        a: &a,
+        actions: Vec::new(),
+        orderings: Vec::new(),
+        by_key: BTreeMap::new(),
+    };
+    let u = b.u();
+    let can_fence = u.options.stonith_enabled
+        && u.options.have_stonith_resource
+        && (u.options.have_quorum || u.options.no_quorum_policy == NoQuorumPolicy::Ignore);
+    // fencing
+    let mut fenced = Vec::new();
+    for (ni, n) in u.nodes.iter().enumerate() {
+        if n.unclean && can_fence && n.kind == NodeKind::Member {
+            let act = u.options.stonith_action.clone();
+            let i = b.action(
+                None,
+                &format!("stonith-{}-{}", n.uname, act),
+                Some(ni),
+                false,
+                false,
+                true,
+            );
+            b.actions[i].fence = Some((ni, act));
+            fenced.push(ni);
+        }
+    }
+    let no_quorum = !u.options.have_quorum && u.options.no_quorum_policy != NoQuorumPolicy::Ignore;
+    // leaf actions
+    for ri in 0..u.rscs.len() {
+        let r = &u.rscs[ri];
+        if !r.is_leaf() {
+            continue;
+        }
+        let next = a.node[ri];
+        let next_role = a.next_role[ri];
+        let cur_role = r.role;
+        let current: Vec<NodeId> = r.running_on.clone();
+        let managed = r.managed;
+        // start action (always exists)
+        let start = b.action(
+            Some(ri),
+            "start",
+            next,
+            false,
+            true,
+            next.is_some() && managed,
+        );
+        if !managed {
+            // unmanaged: active ones count as runnable and in place
+            b.actions[start].runnable = !current.is_empty() || next.is_some();
+            for &c in &current {
+                let s = b.action(Some(ri), "stop", Some(c), false, true, false);
+                b.order(s, start, flags::INTERNAL);
+            }
+            continue;
+        }
+        let moving = next.is_some()
+            && !current.is_empty()
+            && (current.len() > 1 || current[0] != next.unwrap());
+        let mut stops = Vec::new();
+        for &c in &current {
+            let node = &u.nodes[c];
+            let fenced_here = fenced.contains(&c);
+            let runnable = (node.online && !node.unclean) || fenced_here;
+            let s = b.action(Some(ri), "stop", Some(c), fenced_here, true, runnable);
+            stops.push(s);
+            if fenced_here {
+                let f = fenced_action(&b, c);
+                if let Some(f) = f {
+                    b.order(
+                        f,
+                        s,
+                        flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL,
+                    );
+                }
+            }
+        }
+        if next.is_none() {
+            for &s in &stops {
+                b.actions[s].optional = false;
+                b.set_reason(s, "node availability");
+            }
+        } else if moving {
+            for &s in &stops {
+                b.actions[s].optional = false;
+            }
+            b.actions[start].optional = false;
+        } else if current.is_empty() {
+            b.actions[start].optional = false;
+        } else if r.failed && r.failed_nodes.contains(&current[0]) {
+            for &s in &stops {
+                b.actions[s].optional = false;
+            }
+            b.actions[start].optional = false;
+        }
+        // quorum
+        if no_quorum && requires_quorum(u, r) {
+            match u.options.no_quorum_policy {
+                NoQuorumPolicy::Freeze => {
+                    if current.is_empty() {
+                        b.actions[start].runnable = false;
+                        b.set_reason(start, "quorum freeze");
+                    }
+                }
+                NoQuorumPolicy::Demote
+                    if clone_of(&u.rscs, ri).is_some_and(|c| u.rscs[c].promotable) => {}
+                _ => {
+                    b.actions[start].runnable = false;
+                    b.set_reason(start, "no quorum");
+                }
+            }
+        }
+        // stop → start
+        for &s in &stops {
+            b.order(
+                s,
+                start,
+                flags::IMPLIES_THEN | flags::RESTART | flags::INTERNAL,
+            );
+        }
+        // promotion
+        let promotable = clone_of(&u.rscs, ri).is_some_and(|c| u.rscs[c].promotable);
+        if promotable {
+            if next_role == Role::Promoted {
+                let p = b.action(
+                    Some(ri),
+                    "promote",
+                    next,
+                    false,
+                    cur_role == Role::Promoted && !moving,
+                    true,
+                );
+                b.order(
+                    start,
+                    p,
+                    flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL,
+                );
+                if no_quorum && u.options.no_quorum_policy != NoQuorumPolicy::Ignore {
+                    b.actions[p].runnable = false;
+                    b.set_reason(p, "no quorum");
+                }
+            }
+            if cur_role == Role::Promoted {
+                for (k, &c) in current.iter().enumerate() {
+                    let stays = next_role == Role::Promoted && next == Some(c);
+                    let runnable = b.actions[stops[k]].runnable;
+                    let d = b.action(
+                        Some(ri),
+                        "demote",
+                        Some(c),
+                        fenced.contains(&c),
+                        stays,
+                        runnable,
+                    );
+                    b.order(d, stops[k], flags::IMPLIES_FIRST | flags::INTERNAL);
+                    if stays {
+                        if let Some(&p) = b.find_all(ri, "promote").first() {
+                            b.order(d, p, flags::INTERNAL);
+                            // restart of a promoted instance re-promotes
+                            b.order(stops[k], p, flags::IMPLIES_THEN | flags::INTERNAL);
+                        }
+                    }
+                }
+            }
+        }
+        let _ = effective_target_role;
+    }
+    // container pseudo actions and internal orderings (children first)
+    for ri in (0..u.rscs.len()).rev() {
+        let r = &u.rscs[ri];
+        if r.is_leaf() {
+            continue;
+        }
+        let is_clone_instance_group = r.kind == RscKind::Group && r.parent.is_some();
+        let tasks: &[(&str, &str)] = if r.kind == RscKind::Clone && r.promotable {
+            &[
+                ("start", "running"),
+                ("stop", "stopped"),
+                ("promote", "promoted"),
+                ("demote", "demoted"),
+            ]
+        } else {
+            &[("start", "running"), ("stop", "stopped")]
+        };
+        for (t, done) in tasks {
+            let pa = b.action(Some(ri), t, None, true, true, true);
+            let pd = b.action(Some(ri), done, None, true, true, true);
+            let children = r.children.clone();
+            let mut inputs = 0;
+            for &c in &children {
+                let child_actions = b.find_all(c, t);
+                for ca in child_actions {
+                    b.order(pa, ca, flags::RUNNABLE_LEFT | flags::INTERNAL);
+                    let fl = if r.kind == RscKind::Clone {
+                        inputs += 1;
+                        flags::IMPLIES_THEN | flags::ONE_OR_MORE | flags::INTERNAL
+                    } else {
+                        flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL
+                    };
+                    b.order(ca, pd, fl);
+                    b.order(ca, pa, flags::IMPLIES_FIRST | flags::INTERNAL);
+                }
+            }
+            if r.kind == RscKind::Clone {
+                b.actions[pd].one_or_more = Some(1);
+                let _ = inputs;
+            }
+            let _ = is_clone_instance_group;
+        }
+        if r.kind == RscKind::Group {
+            // member k then k+1
+            let ch = r.children.clone();
+            for w in ch.windows(2) {
+                for s1 in b.find_all(w[0], "start") {
+                    for s2 in b.find_all(w[1], "start") {
+                        b.order(
+                            s1,
+                            s2,
+                            flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL,
+                        );
+                    }
+                }
+                for t1 in b.find_all(w[1], "stop") {
+                    for t0 in b.find_all(w[0], "stop") {
+                        b.order(t1, t0, flags::IMPLIES_FIRST | flags::INTERNAL);
+                    }
+                }
+            }
+        }
+    }
+    // configured orderings
+    for o in &u.orders {
+        apply_order(
+            &mut b,
+            o.first,
+            &o.first_action,
+            o.then,
+            &o.then_action,
+            o.kind,
+            false,
+        );
+        if o.symmetrical && o.kind == OrderKind::Mandatory {
+            let inv = |t: &str| -> Option<&'static str> {
+                Some(match t {
+                    "start" => "stop",
+                    "stop" => "start",
+                    "promote" => "demote",
+                    "demote" => "promote",
+                    _ => return None,
+                })
+            };
+            if let (Some(fa), Some(ta)) = (inv(&o.then_action), inv(&o.first_action)) {
+                apply_order(&mut b, o.then, fa, o.first, ta, o.kind, true);
+            }
+        }
+    }
+    // mandatory colocation: dependent cannot start if primary cannot
+    for c in &a.scored.colocations {
+        if !c.score.is_inf() {
+            continue;
+        }
+        let prim_leaves = {
+            let mut l = Vec::new();
+            leaves(&u.rscs, c.primary, &mut l);
+            l
+        };
+        let dep_leaves = {
+            let mut l = Vec::new();
+            leaves(&u.rscs, c.dependent, &mut l);
+            l
+        };
+        if prim_leaves.len() != 1 || u.rscs[c.primary].kind != RscKind::Primitive {
+            continue;
+        }
+        let ps = b.find_all(prim_leaves[0], "start");
+        for &d in &dep_leaves {
+            if a.node[d].is_none() {
+                continue;
+            }
+            for ds in b.find_all(d, "start") {
+                for &p in &ps {
+                    b.orderings.push(Ordering {
+                        first: p,
+                        then: ds,
+                        flags: flags::RUNNABLE_LEFT | 128,
+                    });
+                }
+            }
+        }
+    }
+    propagate(&mut b);
+    let (actions, orderings, by_key) = (b.actions, b.orderings, b.by_key);
+    Actions {
+        assigned: a,
+        actions,
+        orderings,
+        by_key,
+        fenced,
+        can_fence,
+    }
+}
+
+fn fenced_action(b: &B, n: NodeId) -> Option<ActionId> {
+    b.actions
+        .iter()
+        .position(|x| x.fence.as_ref().is_some_and(|(t, _)| *t == n))
+}
+
+/// Map an ordering's resource/action to concrete actions, as Pacemaker does
+/// for containers (first side: start→running etc; then side: the container
+/// pseudo action plus every leaf's action).
+fn resolve_first(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
+    let u = b.u();
+    let r = &u.rscs[rsc];
+    if r.is_leaf() {
+        return b.find_all(rsc, task);
+    }
+    let t = match task {
+        "start" => "running",
+        "stop" => "stopped",
+        "promote" => "promoted",
+        "demote" => "demoted",
+        x => x,
+    };
+    b.find_all(rsc, t)
+}
+
+fn resolve_then(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
+    let u = b.u();
+    let r = &u.rscs[rsc];
+    let mut out = b.find_all(rsc, task);
+    if !r.is_leaf() {
+        let mut ls = Vec::new();
+        leaves(&u.rscs, rsc, &mut ls);
+        for l in ls {
+            out.extend(b.find_all(l, task));
+        }
+    }
+    out
+}
+
+fn apply_order(
+    b: &mut B,
+    first: RscId,
+    fa: &str,
+    then: RscId,
+    ta: &str,
+    kind: OrderKind,
+    inverse: bool,
+) {
+    let u = b.u();
+    let mut fl = match kind {
+        OrderKind::Mandatory => {
+            if inverse {
+                flags::IMPLIES_FIRST
+            } else {
+                let mut f = flags::IMPLIES_THEN;
+                if fa == "start" || fa == "promote" {
+                    f |= flags::RUNNABLE_LEFT;
+                }
+                f
+            }
+        }
+        OrderKind::Optional | OrderKind::Serialize => flags::OPTIONAL,
+    };
+    if kind == OrderKind::Mandatory && !inverse {
+        // asymmetric orders only block
+    }
+    let firsts = resolve_first(b, first, fa);
+    let thens = resolve_then(b, then, ta);
+    // interleave: pair clone instances on the same node
+    let interleave =
+        u.rscs[first].kind == RscKind::Clone && u.rscs[then].kind == RscKind::Clone && {
+            let src = if ta == "start" || ta == "promote" {
+                then
+            } else {
+                first
+            };
+            u.rscs[src].interleave
+        };
+    if interleave {
+        fl |= 0;
+        for &t in &thens {
+            let Some(tn) = b.actions[t].node else {
+                continue;
+            };
+            let tr = b.actions[t].rsc;
+            if tr == Some(then) {
+                continue;
+            }
+            let mut fls = Vec::new();
+            leaves(&u.rscs, first, &mut fls);
+            let fact = fa;
+            for l in fls {
+                for f in b.find_all(l, fact) {
+                    if b.actions[f].node == Some(tn) {
+                        b.order(f, t, fl);
+                    }
+                }
+            }
+        }
+        return;
+    }
+    for &f in &firsts {
+        for &t in &thens {
+            b.order(f, t, fl);
+        }
+    }
+}
+
+fn rsc_label(u: &Unpacked, a: &Action) -> String {
+    match a.rsc {
+        Some(r) => format!("{} {}", u.rscs[r].id, a.task),
+        None => a.task.clone(),
+    }
+}
+
+/// Apply ordering effects until a fixed point is reached.
+fn propagate(b: &mut B) {
+    let u = b.u();
+    let n = b.orderings.len();
+    for _round in 0..1000 {
+        let mut changed = false;
+        // one-or-more pseudo actions
+        for i in 0..b.actions.len() {
+            if b.actions[i].one_or_more.is_some() {
+                let inputs: Vec<ActionId> = b
+                    .orderings
+                    .iter()
+                    .filter(|o| o.then == i && o.flags & flags::ONE_OR_MORE != 0)
+                    .map(|o| o.first)
+                    .collect();
+                let any = inputs.iter().any(|&x| b.actions[x].runnable);
+                let runnable = any || inputs.is_empty();
+                if b.actions[i].runnable && !runnable {
+                    b.actions[i].runnable = false;
+                    changed = true;
+                }
+            }
+        }
+        for k in 0..n {
+            let o = b.orderings[k];
+            let (f, t) = (o.first, o.then);
+            let internal = o.flags & flags::INTERNAL != 0;
+            if o.flags & flags::IMPLIES_THEN != 0 && !b.actions[f].optional && b.actions[t].optional
+            {
+                b.actions[t].optional = false;
+                if !internal {
+                    let l = rsc_label(u, &b.actions[f]);
+                    b.set_reason(t, &format!("required {l}"));
+                }
+                changed = true;
+            }
+            if o.flags & flags::RUNNABLE_LEFT != 0
+                && !b.actions[f].runnable
+                && b.actions[t].runnable
+            {
+                b.actions[t].runnable = false;
+                if o.flags & 128 != 0 {
+                    let pr = b.actions[f]
+                        .rsc
+                        .map(|r| u.rscs[r].id.clone())
+                        .unwrap_or_default();
+                    b.set_reason(t, &format!("colocation with {pr}"));
+                } else if !internal {
+                    let l = rsc_label(u, &b.actions[f]);
+                    b.set_reason(t, &format!("unrunnable {l}"));
+                }
+                changed = true;
+            }
+            if o.flags & flags::IMPLIES_FIRST != 0
+                && !b.actions[t].optional
+                && b.actions[f].optional
+            {
+                // only for actions that exist with a node (a pseudo stop of a stopped rsc stays optional)
+                b.actions[f].optional = false;
+                changed = true;
+            }
+            if o.flags & flags::RESTART != 0 {
+                let managed = b.actions[t].rsc.map(|r| u.rscs[r].managed).unwrap_or(true);
+                if (!b.actions[t].optional || (!b.actions[t].runnable && managed))
+                    && b.actions[f].optional
+                {
+                    b.actions[f].optional = false;
+                    changed = true;
+                }
+                if !b.actions[f].optional && !b.actions[f].runnable && b.actions[t].runnable {
+                    b.actions[t].runnable = false;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}

@@ -1,0 +1,1083 @@
+//! Stages 2 and 3: scoring ([`Scored`]: allowed-node tables after locations,
+//! stickiness, failures and tickets) and assignment ([`Assigned`]: a node and
+//! a next role for every resource instance).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::*;
+use crate::score::{Score, INFINITY};
+use crate::unpack::*;
+
+/// A recorded contribution to a resource's score on a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contribution {
+    pub rsc: RscId,
+    pub node: Option<NodeId>,
+    pub score: Score,
+    pub source: String,
+}
+
+/// Output of the scoring stage.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    pub unpacked: Unpacked,
+    /// Allowed-node table per resource (every level).
+    pub tables: Vec<Table>,
+    /// Role-filtered location constraints, used for promotion.
+    pub role_locations: Vec<Location>,
+    /// Colocations with group/clone references remapped (plus group internals).
+    pub colocations: Vec<Colocation>,
+    pub contributions: Vec<Contribution>,
+}
+
+/// Output of the assignment stage.
+#[derive(Debug, Clone)]
+pub struct Assigned {
+    pub scored: Scored,
+    /// Assigned node per resource (leaves and instances).
+    pub node: Vec<Option<NodeId>>,
+    /// Next role per resource.
+    pub next_role: Vec<Role>,
+    /// Allocation score lines: (function, rsc, node, score).
+    pub score_lines: Vec<(String, String, String, Score)>,
+    /// Promotion scores: (instance, node, score).
+    pub promotion_lines: Vec<(String, String, Score)>,
+    /// Why a resource was left unassigned (or assigned), as data.
+    pub reasons: BTreeMap<RscId, Vec<String>>,
+    /// Resources whose next role was capped by quorum handling.
+    pub quorum_blocked: BTreeSet<RscId>,
+}
+
+fn add_to(t: &mut Table, n: NodeId, s: Score) {
+    let e = t.entry(n).or_insert(Score::ZERO);
+    *e = e.add(s);
+}
+
+/// Stage 2: build allowed-node tables.
+pub fn score(u: Unpacked) -> Scored {
+    let n_nodes = u.nodes.len();
+    let mut tables: Vec<Table> = vec![Table::new(); u.rscs.len()];
+    let mut contributions = Vec::new();
+    if u.options.symmetric {
+        for t in tables.iter_mut() {
+            for n in 0..n_nodes {
+                t.insert(n, u.nodes[n].base_score);
+            }
+        }
+    }
+    // guest/remote nodes: only where allowed explicitly? (keep symmetric)
+    let mut role_locations = Vec::new();
+    // locations (applied in reverse XML order, as Pacemaker prepends)
+    for loc in u.locations.iter().rev() {
+        if matches!(loc.role, Some(Role::Promoted) | Some(Role::Unpromoted)) {
+            role_locations.push(loc.clone());
+            continue;
+        }
+        apply_location(
+            &u,
+            &mut tables,
+            loc.rsc,
+            &loc.scores,
+            true,
+            &loc.id,
+            &mut contributions,
+        );
+    }
+    role_locations.reverse();
+    // stickiness and status bans on leaves
+    for (ri, r) in u.rscs.iter().enumerate() {
+        if !r.is_leaf() {
+            continue;
+        }
+        if r.managed && r.stickiness > 0 && r.running_on.len() == 1 {
+            let n = r.running_on[0];
+            if u.options.symmetric || tables[ri].contains_key(&n) {
+                add_to(&mut tables[ri], n, Score(r.stickiness));
+                contributions.push(Contribution {
+                    rsc: ri,
+                    node: Some(n),
+                    score: Score(r.stickiness),
+                    source: "resource-stickiness".into(),
+                });
+            }
+        }
+        let anon_clone = clone_of(&u.rscs, ri).filter(|&c| !u.rscs[c].unique);
+        for (&n, why) in &r.status_bans {
+            match anon_clone {
+                Some(c) => {
+                    let mut ls = Vec::new();
+                    leaves(&u.rscs, c, &mut ls);
+                    for l in ls.into_iter().filter(|&l| u.rscs[l].xml_id == r.xml_id) {
+                        tables[l].insert(n, Score::NEG_INF);
+                    }
+                    tables[c].insert(n, Score::NEG_INF);
+                }
+                None => {
+                    tables[ri].insert(n, Score::NEG_INF);
+                }
+            }
+            contributions.push(Contribution {
+                rsc: ri,
+                node: Some(n),
+                score: Score::NEG_INF,
+                source: why.clone(),
+            });
+        }
+        if r.ban_everywhere {
+            for n in 0..n_nodes {
+                tables[ri].insert(n, Score::NEG_INF);
+            }
+        }
+    }
+    // tickets
+    for t in &u.tickets {
+        if t.granted && !t.standby {
+            continue;
+        }
+        if t.role == Some(Role::Promoted) {
+            continue;
+        }
+        let mut ls = vec![t.rsc];
+        let mut all = Vec::new();
+        collect_all(&u.rscs, t.rsc, &mut all);
+        ls.extend(all);
+        for r in ls {
+            for n in 0..n_nodes {
+                tables[r].insert(n, Score::NEG_INF);
+            }
+        }
+    }
+    // colocations: remap group/clone references, add group internals
+    let mut colocations = Vec::new();
+    for (gi, g) in u.rscs.iter().enumerate() {
+        if g.kind == RscKind::Group {
+            let _ = gi;
+            for w in g.children.windows(2) {
+                let influence = u.rscs[w[1]]
+                    .meta
+                    .get("critical")
+                    .map(|v| is_true(v))
+                    .unwrap_or(true);
+                colocations.push(Colocation {
+                    id: format!("{}-internal", g.id),
+                    dependent: w[1],
+                    primary: w[0],
+                    score: Score::INF,
+                    dependent_role: None,
+                    primary_role: None,
+                    node_attribute: "#uname".into(),
+                    influence,
+                });
+            }
+        }
+    }
+    for c in &u.colocations {
+        let mut c = c.clone();
+        if u.rscs[c.dependent].kind == RscKind::Group {
+            if let Some(&f) = u.rscs[c.dependent].children.first() {
+                c.dependent = f;
+            }
+        }
+        if u.rscs[c.primary].kind == RscKind::Group {
+            let ch = &u.rscs[c.primary].children;
+            let p = if c.score.is_inf() {
+                ch.last()
+            } else {
+                ch.first()
+            };
+            if let Some(&p) = p {
+                c.primary = p;
+            }
+        }
+        colocations.push(c);
+    }
+    Scored {
+        unpacked: u,
+        tables,
+        role_locations,
+        colocations,
+        contributions,
+    }
+}
+
+fn collect_all(rscs: &[Rsc], r: RscId, out: &mut Vec<RscId>) {
+    for &c in &rscs[r].children {
+        out.push(c);
+        collect_all(rscs, c, out);
+    }
+}
+
+fn apply_location(
+    u: &Unpacked,
+    tables: &mut [Table],
+    rsc: RscId,
+    scores: &[(NodeId, Score)],
+    full: bool,
+    id: &str,
+    contributions: &mut Vec<Contribution>,
+) {
+    for &(n, s) in scores {
+        let s2 = if full { s } else { Score::ZERO };
+        add_to(&mut tables[rsc], n, s2);
+        contributions.push(Contribution {
+            rsc,
+            node: Some(n),
+            score: s2,
+            source: format!("location {id}"),
+        });
+    }
+    let r = &u.rscs[rsc];
+    match r.kind {
+        RscKind::Primitive => {}
+        RscKind::Group => {
+            for (i, &c) in r.children.iter().enumerate() {
+                apply_location(u, tables, c, scores, full && i == 0, id, contributions);
+            }
+        }
+        RscKind::Clone => {
+            for &c in &r.children {
+                apply_location(u, tables, c, scores, full, id, contributions);
+            }
+        }
+    }
+}
+
+struct Assigner<'a> {
+    u: &'a Unpacked,
+    tables: Vec<Table>,
+    colocs: &'a [Colocation],
+    role_locations: &'a [Location],
+    node: Vec<Option<NodeId>>,
+    next_role: Vec<Role>,
+    done: Vec<bool>,
+    in_progress: Vec<bool>,
+    num_resources: Vec<usize>,
+    util_free: Vec<BTreeMap<String, i64>>,
+    score_lines: Vec<(String, String, String, Score)>,
+    promotion_lines: Vec<(String, String, Score)>,
+    reasons: BTreeMap<RscId, Vec<String>>,
+    quorum_blocked: BTreeSet<RscId>,
+    /// Top-level container of each resource (clone or group or itself).
+    top_of: Vec<RscId>,
+}
+
+/// Stage 3: assign every resource.
+pub fn assign(s: Scored) -> Assigned {
+    let u = &s.unpacked;
+    let n = u.rscs.len();
+    let mut top_of = vec![0; n];
+    for (i, slot) in top_of.iter_mut().enumerate() {
+        let mut t = i;
+        while let Some(p) = u.rscs[t].parent {
+            t = p;
+        }
+        *slot = t;
+    }
+    let mut a = Assigner {
+        u,
+        tables: s.tables.clone(),
+        colocs: &s.colocations,
+        role_locations: &s.role_locations,
+        node: vec![None; n],
+        next_role: vec![Role::Unknown; n],
+        done: vec![false; n],
+        in_progress: vec![false; n],
+        num_resources: vec![0; u.nodes.len()],
+        util_free: u.nodes.iter().map(|n| n.utilization.clone()).collect(),
+        score_lines: Vec::new(),
+        promotion_lines: Vec::new(),
+        reasons: BTreeMap::new(),
+        quorum_blocked: BTreeSet::new(),
+        top_of,
+    };
+    let mut order: Vec<RscId> = u.top.clone();
+    if u.options.placement_strategy != "default" {
+        // priority, then (approximately) the resource's best score
+        order.sort_by(|x, y| {
+            let px = u.rscs[*x].priority;
+            let py = u.rscs[*y].priority;
+            py.cmp(&px).then_with(|| {
+                let bx = a.tables[*x]
+                    .values()
+                    .max()
+                    .copied()
+                    .unwrap_or(Score::NEG_INF);
+                let by = a.tables[*y]
+                    .values()
+                    .max()
+                    .copied()
+                    .unwrap_or(Score::NEG_INF);
+                let cx = u.rscs[*x]
+                    .running_on
+                    .first()
+                    .and_then(|n| a.tables[*x].get(n))
+                    .copied()
+                    .unwrap_or(bx);
+                let cy = u.rscs[*y]
+                    .running_on
+                    .first()
+                    .and_then(|n| a.tables[*y].get(n))
+                    .copied()
+                    .unwrap_or(by);
+                cy.cmp(&cx)
+            })
+        });
+    }
+    // remote connections first
+    let (remotes, rest): (Vec<RscId>, Vec<RscId>) = order.into_iter().partition(|&r| {
+        let x = &u.rscs[r];
+        x.is_leaf()
+            && x.class == "ocf"
+            && x.provider.as_deref() == Some("pacemaker")
+            && x.agent == "remote"
+    });
+    for r in remotes.into_iter().chain(rest) {
+        a.assign(r, None);
+    }
+    let (node, next_role, score_lines, promotion_lines, reasons, quorum_blocked) = (
+        a.node,
+        a.next_role,
+        a.score_lines,
+        a.promotion_lines,
+        a.reasons,
+        a.quorum_blocked,
+    );
+    Assigned {
+        scored: s,
+        node,
+        next_role,
+        score_lines,
+        promotion_lines,
+        reasons,
+        quorum_blocked,
+    }
+}
+
+impl<'a> Assigner<'a> {
+    fn available(&self, n: NodeId) -> bool {
+        self.u.nodes[n].available()
+    }
+
+    fn reason(&mut self, r: RscId, s: String) {
+        self.reasons.entry(r).or_default().push(s);
+    }
+
+    /// The set of nodes a (possibly container) resource has been assigned to,
+    /// optionally restricted to instances with the given next role.
+    fn assigned_nodes(&self, r: RscId, role: Option<Role>) -> BTreeSet<NodeId> {
+        let mut out = BTreeSet::new();
+        let rr = &self.u.rscs[r];
+        match rr.kind {
+            RscKind::Primitive | RscKind::Group => {
+                let leaf = if rr.kind == RscKind::Group {
+                    rr.children.first().copied()
+                } else {
+                    Some(r)
+                };
+                if let Some(l) = leaf {
+                    if let Some(n) = self.node[l] {
+                        let nr = if rr.kind == RscKind::Group {
+                            self.next_role[r]
+                        } else {
+                            self.next_role[l]
+                        };
+                        if role.is_none() || role == Some(nr) {
+                            out.insert(n);
+                        }
+                    }
+                }
+            }
+            RscKind::Clone => {
+                for &c in &rr.children {
+                    out.extend(self.assigned_nodes(c, role));
+                }
+            }
+        }
+        out
+    }
+
+    fn role_matches(&self, filter: Option<Role>, r: RscId) -> bool {
+        match filter {
+            None => true,
+            Some(f) => {
+                let nr = self.next_role[r];
+                if nr == Role::Unknown {
+                    // not yet decided: promoted-role filters don't match
+                    return f != Role::Promoted;
+                }
+                nr == f
+            }
+        }
+    }
+
+    /// Apply a this-with colocation to `table` once the primary is assigned.
+    fn apply_coloc(&self, table: &mut Table, c: &Colocation, dep_is_clone: bool) {
+        let primary_nodes = self.assigned_nodes(c.primary, c.primary_role);
+        let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(&c.node_attribute).cloned();
+        let primary_attrs: BTreeSet<Option<String>> =
+            primary_nodes.iter().map(|&n| attr_of(n)).collect();
+        let primary_assigned = !self.assigned_nodes(c.primary, None).is_empty();
+        let before = table.clone();
+        if primary_nodes.is_empty() {
+            if c.primary_role == Some(Role::Promoted) && primary_assigned && c.score.0 < 0 {
+                return;
+            }
+            if c.score.0 > 0 {
+                for v in table.values_mut() {
+                    *v = v.add(Score(-c.score.0));
+                }
+            }
+        } else {
+            for (n, v) in table.iter_mut() {
+                let m = primary_attrs.contains(&attr_of(*n));
+                if c.score.is_inf() {
+                    if !m {
+                        *v = Score::NEG_INF;
+                    }
+                } else if m {
+                    *v = v.add(c.score);
+                }
+            }
+        }
+        let _ = dep_is_clone;
+        if !c.score.is_inf()
+            && !c.score.is_neg_inf()
+            && !table.iter().any(|(n, v)| v.0 >= 0 && self.available(*n))
+        {
+            *table = before;
+        }
+    }
+
+    /// Pacemaker's `pcmk__add_colocated_node_scores`.
+    fn add_colocated(
+        &self,
+        work: &mut Table,
+        dep: RscId,
+        attr: &str,
+        factor: f64,
+        visited: &mut Vec<RscId>,
+    ) {
+        if visited.contains(&dep) {
+            return;
+        }
+        visited.push(dep);
+        let mut w = work.clone();
+        let dt = self.effective_table(dep);
+        let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(attr).cloned();
+        for (n, v) in w.iter_mut() {
+            let a = attr_of(*n);
+            let mut best: Option<Score> = None;
+            for (m, s) in &dt {
+                if self.available(*m) && attr_of(*m) == a && best.is_none_or(|b| *s > b) {
+                    best = Some(*s);
+                }
+            }
+            let best = best.unwrap_or(Score::NEG_INF);
+            if factor < 0.0 && best.0 < 0 {
+                continue;
+            }
+            let prod = factor * best.0 as f64;
+            let mut x = prod.round() as i64;
+            if x == 0 && best.0 != 0 {
+                x = if prod < 0.0 { -1 } else { 1 };
+            }
+            if best.is_neg_inf() && factor >= 1.0 {
+                x = -INFINITY;
+            }
+            *v = v.add(Score(x));
+        }
+        if w.iter().any(|(n, v)| v.0 >= 0 && self.available(*n)) {
+            // recurse into the dependent's own dependents
+            let deps: Vec<&Colocation> = self
+                .colocs
+                .iter()
+                .filter(|c| c.primary == dep && c.influence)
+                .collect();
+            for c in deps {
+                if self.done[c.dependent] {
+                    continue;
+                }
+                let f = c.score.0 as f64 / INFINITY as f64;
+                let f = if factor < 0.0 { -f.abs() } else { f };
+                self.add_colocated(&mut w, c.dependent, attr, f, visited);
+            }
+            if w.iter().any(|(n, v)| v.0 >= 0 && self.available(*n)) {
+                *work = w;
+            }
+        }
+        visited.pop();
+    }
+
+    fn effective_table(&self, r: RscId) -> Table {
+        let rr = &self.u.rscs[r];
+        match rr.kind {
+            RscKind::Primitive => self.tables[r].clone(),
+            RscKind::Group => rr
+                .children
+                .first()
+                .map(|&c| self.tables[c].clone())
+                .unwrap_or_default(),
+            RscKind::Clone => self.tables[r].clone(),
+        }
+    }
+
+    fn assign(&mut self, r: RscId, prefer: Option<NodeId>) {
+        if self.done[r] || self.in_progress[r] {
+            return;
+        }
+        self.in_progress[r] = true;
+        match self.u.rscs[r].kind {
+            RscKind::Primitive => self.assign_primitive(r, prefer),
+            RscKind::Group => {
+                let ch = self.u.rscs[r].children.clone();
+                for c in ch {
+                    self.assign(c, prefer);
+                }
+                let first = self.u.rscs[r].children.first().copied();
+                self.node[r] = first.and_then(|f| self.node[f]);
+                self.next_role[r] = first.map(|f| self.next_role[f]).unwrap_or(Role::Stopped);
+            }
+            RscKind::Clone => self.assign_clone(r),
+        }
+        self.in_progress[r] = false;
+        self.done[r] = true;
+    }
+
+    fn assign_primitive(&mut self, r: RscId, prefer: Option<NodeId>) {
+        let u = self.u;
+        let rr = &u.rscs[r];
+        // this-with colocations
+        let this_with: Vec<Colocation> = self
+            .colocs
+            .iter()
+            .filter(|c| c.dependent == r)
+            .cloned()
+            .collect();
+        let mut table = self.tables[r].clone();
+        for c in &this_with {
+            let p = c.primary;
+            if self.top_of[p] == self.top_of[r]
+                && self.u.rscs[self.top_of[r]].kind == RscKind::Clone
+            {
+                // within the same clone instance (group member): assign normally
+            }
+            self.assign(p, None);
+            if !self.role_matches(c.dependent_role, r) && c.score.0 > 0 {
+                continue;
+            }
+            self.apply_coloc(&mut table, c, false);
+        }
+        // with-this colocations (influence)
+        let with_this: Vec<Colocation> = self
+            .colocs
+            .iter()
+            .filter(|c| c.primary == r && c.influence && !self.done[c.dependent])
+            .cloned()
+            .collect();
+        for c in &with_this {
+            let f = c.score.0 as f64 / INFINITY as f64;
+            let mut visited = vec![r];
+            self.add_colocated(&mut table, c.dependent, &c.node_attribute, f, &mut visited);
+        }
+        // next role
+        let mut next_role = Role::Started;
+        let parent_clone = clone_of(&u.rscs, r);
+        let target = effective_target_role(u, r);
+        if target == Some(Role::Stopped) || rr.forced_stop || u.options.stop_all {
+            next_role = Role::Stopped;
+            for v in table.values_mut() {
+                *v = Score::NEG_INF;
+            }
+            if target == Some(Role::Stopped) {
+                self.reason(r, "target-role is Stopped".into());
+            }
+        }
+        let _ = parent_clone;
+        self.tables[r] = table.clone();
+        let chosen: Option<NodeId> = if !rr.managed {
+            // pinned to where it runs
+            rr.running_on.first().copied()
+        } else if next_role == Role::Stopped {
+            None
+        } else {
+            self.best_node(r, &table, prefer)
+        };
+        let chosen = chosen.filter(|&n| {
+            if !rr.managed {
+                return true;
+            }
+            let w = table.get(&n).copied().unwrap_or(Score::NEG_INF);
+            w.0 >= 0 && self.available(n)
+        });
+        for (&n, &s) in &table {
+            self.score_lines.push((
+                "pcmk__primitive_assign".into(),
+                rr.id.clone(),
+                u.nodes[n].uname.clone(),
+                s,
+            ));
+        }
+        match chosen {
+            Some(n) => {
+                self.node[r] = Some(n);
+                self.num_resources[n] += 1;
+                for (k, v) in &rr.utilization {
+                    if let Some(f) = self.util_free[n].get_mut(k) {
+                        *f -= v;
+                    }
+                }
+                self.next_role[r] = if next_role == Role::Stopped {
+                    Role::Stopped
+                } else {
+                    Role::Started
+                };
+                self.reason(
+                    r,
+                    format!(
+                        "assigned to {} with score {}",
+                        u.nodes[n].uname,
+                        table.get(&n).copied().unwrap_or_default()
+                    ),
+                );
+            }
+            None => {
+                self.node[r] = None;
+                self.next_role[r] = Role::Stopped;
+                if next_role != Role::Stopped {
+                    self.reason(r, "no node with a non-negative score is available".into());
+                }
+            }
+        }
+    }
+
+    fn utilization_ok(&self, r: RscId, n: NodeId) -> bool {
+        if self.u.options.placement_strategy == "default" {
+            return true;
+        }
+        let rr = &self.u.rscs[r];
+        for (k, v) in &rr.utilization {
+            let cap = self.util_free[n].get(k).copied().unwrap_or(0);
+            if *v > cap {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn best_node(&self, r: RscId, table: &Table, prefer: Option<NodeId>) -> Option<NodeId> {
+        let rr = &self.u.rscs[r];
+        let current = rr.running_on.first().copied();
+        let balanced = self.u.options.placement_strategy == "balanced";
+        let minimal = self.u.options.placement_strategy == "minimal";
+        let eff = |n: NodeId| -> Score {
+            let w = table.get(&n).copied().unwrap_or(Score::NEG_INF);
+            if !self.available(n) || !self.utilization_ok(r, n) {
+                Score::NEG_INF
+            } else {
+                w
+            }
+        };
+        let mut cands: Vec<NodeId> = table.keys().copied().collect();
+        cands.sort_by(|&x, &y| {
+            eff(y)
+                .cmp(&eff(x))
+                .then_with(|| {
+                    if minimal {
+                        return std::cmp::Ordering::Equal;
+                    }
+                    let mut o = std::cmp::Ordering::Equal;
+                    if balanced {
+                        let mut vote = 0i64;
+                        for (k, fx) in &self.util_free[x] {
+                            let fy = self.util_free[y].get(k).copied().unwrap_or(0);
+                            vote += (fx - fy).signum();
+                        }
+                        o = 0.cmp(&vote);
+                    }
+                    o.then_with(|| self.num_resources[x].cmp(&self.num_resources[y]))
+                })
+                .then_with(|| {
+                    if minimal {
+                        return std::cmp::Ordering::Equal;
+                    }
+                    let cx = Some(x) == current;
+                    let cy = Some(y) == current;
+                    cy.cmp(&cx)
+                })
+                .then_with(|| {
+                    self.u.nodes[x]
+                        .uname
+                        .as_bytes()
+                        .cmp(self.u.nodes[y].uname.as_bytes())
+                })
+        });
+        let best = *cands.first()?;
+        let best_w = eff(best);
+        if let Some(p) = prefer {
+            if table.contains_key(&p) && eff(p) >= best_w && self.available(p) {
+                return Some(p);
+            }
+        }
+        let unique_instance = clone_of(&self.u.rscs, r)
+            .map(|c| self.u.rscs[c].unique)
+            .unwrap_or(false);
+        if best_w.0 > 0 && !unique_instance {
+            if let Some(c) = current {
+                if eff(c) == best_w {
+                    return Some(c);
+                }
+            }
+        }
+        Some(best)
+    }
+
+    fn assign_clone(&mut self, c: RscId) {
+        let u = self.u;
+        let cr = &u.rscs[c];
+        // primaries of this-with colocations
+        let this_with: Vec<Colocation> = self
+            .colocs
+            .iter()
+            .filter(|x| x.dependent == c)
+            .cloned()
+            .collect();
+        let mut table = self.tables[c].clone();
+        for x in &this_with {
+            self.assign(x.primary, None);
+            if x.dependent_role.is_some() {
+                continue;
+            }
+            self.apply_coloc(&mut table, x, true);
+        }
+        let with_this: Vec<Colocation> = self
+            .colocs
+            .iter()
+            .filter(|x| x.primary == c && x.influence && !self.done[x.dependent])
+            .cloned()
+            .collect();
+        for x in &with_this {
+            if x.primary_role.is_some() {
+                continue;
+            }
+            let f = x.score.0 as f64 / INFINITY as f64;
+            let mut visited = vec![c];
+            let mut t2 = table.clone();
+            self.add_colocated(&mut t2, x.dependent, &x.node_attribute, f, &mut visited);
+            // non-negative flag: positive nodes pushed negative become 1... keep simple
+            for (n, v) in t2.iter_mut() {
+                if let Some(old) = table.get(n) {
+                    if old.0 >= 0 && v.0 < 0 && !v.is_neg_inf() {
+                        *v = Score(1);
+                    }
+                }
+            }
+            table = t2;
+        }
+        self.tables[c] = table.clone();
+        let instances = cr.children.clone();
+        // sort instances: active on an available node first, then number
+        let mut sorted = instances.clone();
+        let inst_current = |s: &Self, i: RscId| -> Option<NodeId> {
+            let mut ls = Vec::new();
+            leaves(&s.u.rscs, i, &mut ls);
+            ls.iter()
+                .find_map(|&l| s.u.rscs[l].running_on.first().copied())
+        };
+        let inst_failed = |s: &Self, i: RscId| -> bool {
+            let mut ls = Vec::new();
+            leaves(&s.u.rscs, i, &mut ls);
+            ls.iter().any(|&l| s.u.rscs[l].failed)
+        };
+        sorted.sort_by_key(|&i| {
+            let cur = inst_current(self, i);
+            let active_ok = cur.is_some_and(|n| self.available(n));
+            (!active_ok, cur.is_none(), i)
+        });
+        let avail_nodes = (0..u.nodes.len()).filter(|&n| self.available(n)).count();
+        let max_per_node = cr.clone_max.checked_div(avail_nodes).unwrap_or(1).max(1);
+        let node_max = if cr.unique {
+            cr.clone_node_max.max(1)
+        } else {
+            1
+        };
+        let mut per_node: BTreeMap<NodeId, usize> = BTreeMap::new();
+        let mut allocated = 0usize;
+        let target = effective_target_role(u, c);
+        let clone_stopped = target == Some(Role::Stopped);
+        let mut assigned_set: BTreeSet<RscId> = BTreeSet::new();
+        // promotion scores added to instance tables before placement
+        let promo_bonus = |s: &Self, i: RscId, n: NodeId| -> Score {
+            if !cr.promotable {
+                return Score::ZERO;
+            }
+            let sc = s.promotion_attr(c, i, n);
+            if sc.0 > 0 {
+                sc
+            } else {
+                Score::ZERO
+            }
+        };
+        // pass 1: running instances stay put when possible
+        for &i in &sorted {
+            if clone_stopped || allocated >= cr.clone_max {
+                break;
+            }
+            let Some(cur) = inst_current(self, i) else {
+                continue;
+            };
+            if inst_failed(self, i) {
+                continue;
+            }
+            if !self.available(cur)
+                || per_node.get(&cur).copied().unwrap_or(0)
+                    >= max_per_node.min(node_max.max(max_per_node))
+            {
+                continue;
+            }
+            let t = self.instance_table(c, i, &table, &per_node, node_max, &promo_bonus);
+            let best = t
+                .iter()
+                .filter(|(n, _)| self.available(**n))
+                .map(|(_, v)| *v)
+                .max();
+            let cw = t.get(&cur).copied().unwrap_or(Score::NEG_INF);
+            if cw.0 < 0 || best.is_some_and(|b| cw < b) {
+                continue;
+            }
+            self.set_instance_table(i, &t);
+            self.assign(i, Some(cur));
+            if let Some(n) = self.instance_node(i) {
+                *per_node.entry(n).or_default() += 1;
+                allocated += 1;
+                assigned_set.insert(i);
+            }
+        }
+        // pass 2
+        for &i in &sorted {
+            if assigned_set.contains(&i) {
+                continue;
+            }
+            if clone_stopped || allocated >= cr.clone_max {
+                self.stop_instance(i);
+                continue;
+            }
+            let t = self.instance_table(c, i, &table, &per_node, node_max, &promo_bonus);
+            self.set_instance_table(i, &t);
+            self.assign(i, None);
+            if let Some(n) = self.instance_node(i) {
+                *per_node.entry(n).or_default() += 1;
+                allocated += 1;
+            }
+        }
+        for &i in &instances {
+            self.done[i] = true;
+        }
+        for (&n, &s) in &table {
+            self.score_lines.push((
+                "pcmk__clone_allocate".into(),
+                cr.id.clone(),
+                u.nodes[n].uname.clone(),
+                s,
+            ));
+        }
+        if cr.promotable {
+            self.promote(c);
+        }
+        self.node[c] = None;
+        self.next_role[c] = Role::Started;
+    }
+
+    fn instance_node(&self, i: RscId) -> Option<NodeId> {
+        let r = &self.u.rscs[i];
+        if r.kind == RscKind::Group {
+            r.children.first().and_then(|&f| self.node[f])
+        } else {
+            self.node[i]
+        }
+    }
+
+    fn stop_instance(&mut self, i: RscId) {
+        let mut ls = vec![i];
+        collect_all(&self.u.rscs, i, &mut ls);
+        for l in ls {
+            self.node[l] = None;
+            self.next_role[l] = Role::Stopped;
+            self.done[l] = true;
+        }
+    }
+
+    fn instance_table(
+        &self,
+        c: RscId,
+        i: RscId,
+        clone_table: &Table,
+        per_node: &BTreeMap<NodeId, usize>,
+        node_max: usize,
+        promo: &dyn Fn(&Self, RscId, NodeId) -> Score,
+    ) -> Table {
+        let _ = c;
+        let leaf = if self.u.rscs[i].kind == RscKind::Group {
+            self.u.rscs[i].children.first().copied().unwrap_or(i)
+        } else {
+            i
+        };
+        let mut t = self.tables[leaf].clone();
+        for (n, v) in t.iter_mut() {
+            let cw = clone_table.get(n).copied().unwrap_or(Score::NEG_INF);
+            if !self.available(*n) || cw.0 < 0 || per_node.get(n).copied().unwrap_or(0) >= node_max
+            {
+                *v = Score::NEG_INF;
+            } else {
+                // clone-level colocation influence
+                let base = self.tables[c].get(n).copied().unwrap_or(Score::ZERO);
+                let orig = self.tables_orig_clone(c, *n);
+                *v = v.add(Score(base.0 - orig.0)).add(promo(self, i, *n));
+            }
+        }
+        t
+    }
+
+    fn tables_orig_clone(&self, _c: RscId, _n: NodeId) -> Score {
+        // the clone's own (location) score is already in the instance table
+        self.tables[_c].get(&_n).copied().unwrap_or(Score::ZERO)
+    }
+
+    fn set_instance_table(&mut self, i: RscId, t: &Table) {
+        let leaf = if self.u.rscs[i].kind == RscKind::Group {
+            self.u.rscs[i].children.first().copied().unwrap_or(i)
+        } else {
+            i
+        };
+        let old = self.tables[leaf].clone();
+        for (n, v) in t {
+            if v.is_neg_inf() && !old.get(n).is_some_and(|o| o.is_neg_inf()) {
+                // ban only for this instance
+            }
+        }
+        self.tables[leaf] = t.clone();
+        let _ = old;
+    }
+
+    /// The promotion score a node attribute gives instance `i` on node `n`.
+    fn promotion_attr(&self, c: RscId, i: RscId, n: NodeId) -> Score {
+        let mut ls = Vec::new();
+        leaves(&self.u.rscs, i, &mut ls);
+        let mut total: Option<Score> = None;
+        for l in ls {
+            let r = &self.u.rscs[l];
+            let unique = self.u.rscs[c].unique;
+            let names = if unique {
+                vec![r.id.clone()]
+            } else {
+                vec![r.xml_id.clone(), r.id.clone()]
+            };
+            let attrs = &self.u.nodes[n].attrs;
+            let v = names.iter().find_map(|nm| {
+                attrs
+                    .get(&format!("master-{nm}"))
+                    .or_else(|| attrs.get(&format!("promotion-{nm}")))
+            });
+            if let Some(v) = v {
+                total = Some(total.unwrap_or(Score::ZERO).add(Score::parse(v)));
+            }
+        }
+        total.unwrap_or(Score(-1))
+    }
+
+    fn promote(&mut self, c: RscId) {
+        let u = self.u;
+        let cr = &u.rscs[c];
+        let instances = cr.children.clone();
+        let mut cands: Vec<(Score, bool, RscId, NodeId)> = Vec::new();
+        let quorum_demote =
+            !u.options.have_quorum && u.options.no_quorum_policy == NoQuorumPolicy::Demote;
+        for &i in &instances {
+            let Some(n) = self.instance_node(i) else {
+                continue;
+            };
+            let mut s = self.promotion_attr(c, i, n);
+            // only where active/probed?
+            for loc in self.role_locations {
+                if loc.role == Some(Role::Promoted) && (loc.rsc == c || loc.rsc == i) {
+                    for &(ln, ls) in &loc.scores {
+                        if ln == n {
+                            s = s.add(ls);
+                        }
+                    }
+                }
+            }
+            for col in self.colocs.iter() {
+                if col.dependent == c && col.dependent_role == Some(Role::Promoted) {
+                    let pn = self.assigned_nodes(col.primary, col.primary_role);
+                    let attr = |x: NodeId| self.u.nodes[x].attrs.get(&col.node_attribute).cloned();
+                    let matched = pn.iter().any(|&p| attr(p) == attr(n));
+                    if matched {
+                        if !col.score.is_inf() {
+                            s = s.add(col.score);
+                        }
+                    } else if col.score.is_inf() {
+                        s = Score::NEG_INF;
+                    }
+                    if matched && col.score.is_neg_inf() {
+                        s = Score::NEG_INF;
+                    }
+                }
+            }
+            let mut ls = Vec::new();
+            leaves(&u.rscs, i, &mut ls);
+            let cur_promoted = ls.iter().any(|&l| u.rscs[l].role == Role::Promoted);
+            let target = effective_target_role(u, i);
+            if target == Some(Role::Unpromoted) || target == Some(Role::Stopped) {
+                s = Score::NEG_INF;
+            }
+            if ls.iter().any(|&l| !u.rscs[l].managed) && !cur_promoted {
+                s = Score::NEG_INF;
+            }
+            if quorum_demote {
+                s = Score::NEG_INF;
+            }
+            self.promotion_lines
+                .push((u.rscs[i].id.clone(), u.nodes[n].uname.clone(), s));
+            cands.push((s, cur_promoted, i, n));
+        }
+        cands.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let mut promoted = 0;
+        let mut per_node: BTreeMap<NodeId, usize> = BTreeMap::new();
+        for (s, _, i, n) in cands {
+            let role = if s.0 >= 0
+                && promoted < cr.promoted_max
+                && per_node.get(&n).copied().unwrap_or(0) < cr.promoted_node_max
+                && self.available(n)
+            {
+                promoted += 1;
+                *per_node.entry(n).or_default() += 1;
+                Role::Promoted
+            } else {
+                Role::Unpromoted
+            };
+            let mut ls = vec![i];
+            collect_all(&u.rscs, i, &mut ls);
+            for l in ls {
+                if self.node[l].is_some() {
+                    self.next_role[l] = role;
+                }
+            }
+        }
+    }
+}
+
+/// target-role with inheritance (own meta already includes the parent's).
+pub fn effective_target_role(u: &Unpacked, r: RscId) -> Option<Role> {
+    let mut x = Some(r);
+    let mut best: Option<Role> = None;
+    while let Some(i) = x {
+        if let Some(t) = u.rscs[i].target_role {
+            best = Some(match best {
+                Some(b) => b.min(t),
+                None => t,
+            });
+        }
+        x = u.rscs[i].parent;
+    }
+    best
+}

@@ -1,0 +1,652 @@
+//! Constraint unpacking (part of stage 1): `rsc_location`, `rsc_colocation`,
+//! `rsc_order` and `rsc_ticket`, with resource sets, tags and rules expanded.
+
+use std::collections::BTreeMap;
+
+use cib::xml::Element;
+
+use crate::model::*;
+use crate::rules::{eval_rule, RuleContext};
+use crate::score::Score;
+use crate::unpack::*;
+
+fn deref<'a>(ids: &BTreeMap<String, &'a Element>, e: &'a Element) -> &'a Element {
+    e.attr("id-ref")
+        .and_then(|r| ids.get(r).copied())
+        .unwrap_or(e)
+}
+
+/// Resolve a constraint's resource reference (ids, tags) to resources.
+fn resolve(u: &Unpacked, tags: &BTreeMap<String, Vec<String>>, id: &str) -> Vec<RscId> {
+    if let Some(members) = tags.get(id) {
+        return members.iter().flat_map(|m| resolve(u, tags, m)).collect();
+    }
+    if let Some(&i) = u.rsc_by_id.get(id) {
+        if !u.rscs[i].orphan {
+            return vec![i];
+        }
+    }
+    // a clone's child referenced by its configured id ⇒ the clone
+    for (i, r) in u.rscs.iter().enumerate() {
+        if r.kind == RscKind::Clone && r.params.get("#child-xml-id").map(String::as_str) == Some(id)
+        {
+            return vec![i];
+        }
+    }
+    Vec::new()
+}
+
+pub fn unpack_constraints(root: &Element, ids: &BTreeMap<String, &Element>, u: &mut Unpacked) {
+    let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some(t) = root.child("configuration").and_then(|c| c.child("tags")) {
+        for tag in t.elements().filter(|e| e.name == "tag") {
+            let members = tag
+                .elements()
+                .filter(|e| e.name == "obj_ref")
+                .filter_map(|e| e.attr("id").map(str::to_string))
+                .collect();
+            tags.insert(tag.attr("id").unwrap_or("").to_string(), members);
+        }
+    }
+    // ticket states
+    let mut tickets: BTreeMap<String, (bool, bool)> = BTreeMap::new();
+    if let Some(ts) = root.child("status").and_then(|s| s.child("tickets")) {
+        for t in ts.elements().filter(|e| e.name == "ticket_state") {
+            let granted = t.attr("granted").map(is_true).unwrap_or(false);
+            let standby = t.attr("standby").map(is_true).unwrap_or(false);
+            tickets.insert(t.attr("id").unwrap_or("").to_string(), (granted, standby));
+        }
+    }
+    let Some(cons) = root
+        .child("configuration")
+        .and_then(|c| c.child("constraints"))
+    else {
+        return;
+    };
+    for c in cons.elements() {
+        let c = deref(ids, c);
+        match c.name.as_str() {
+            "rsc_location" => unpack_location(u, ids, &tags, c),
+            "rsc_colocation" => unpack_colocation(u, ids, &tags, c),
+            "rsc_order" => unpack_order(u, ids, &tags, c),
+            "rsc_ticket" => unpack_ticket(u, ids, &tags, &tickets, c),
+            _ => {}
+        }
+    }
+}
+
+fn set_members(
+    u: &Unpacked,
+    ids: &BTreeMap<String, &Element>,
+    tags: &BTreeMap<String, Vec<String>>,
+    set: &Element,
+) -> Vec<RscId> {
+    let mut out = Vec::new();
+    for r in set.elements().filter(|e| e.name == "resource_ref") {
+        let r = deref(ids, r);
+        if let Some(id) = r.attr("id") {
+            out.extend(resolve(u, tags, id));
+        }
+    }
+    out
+}
+
+fn unpack_location(
+    u: &mut Unpacked,
+    ids: &BTreeMap<String, &Element>,
+    tags: &BTreeMap<String, Vec<String>>,
+    c: &Element,
+) {
+    let id = c.attr("id").unwrap_or("").to_string();
+    let mut rscs: Vec<RscId> = Vec::new();
+    let mut pattern_matches: Vec<(RscId, Vec<String>)> = Vec::new();
+    if let Some(r) = c.attr("rsc") {
+        rscs = resolve(u, tags, r);
+    } else if let Some(p) = c.attr("rsc-pattern") {
+        if let Some(re) = SimpleRegex::new(p) {
+            for &t in &u.top_xml {
+                if u.rscs[t].orphan {
+                    continue;
+                }
+                if let Some(caps) = re.captures(&u.rscs[t].id) {
+                    pattern_matches.push((t, caps));
+                }
+            }
+        }
+    } else {
+        for set in c.elements().filter(|e| e.name == "resource_set") {
+            let set = deref(ids, set);
+            rscs.extend(set_members(u, ids, tags, set));
+        }
+    }
+    let role = c.attr("role").and_then(Role::parse);
+    let discovery = c.attr("resource-discovery").map(str::to_string);
+    let mut targets: Vec<(RscId, Vec<String>)> =
+        rscs.into_iter().map(|r| (r, Vec::new())).collect();
+    targets.extend(pattern_matches);
+    for (rsc, caps) in targets {
+        let mut scores = Vec::new();
+        if let Some(node) = c.attr("node") {
+            let score = c.attr("score").map(Score::parse).unwrap_or(Score::ZERO);
+            if let Some(n) = u.nodes.iter().position(|x| x.uname == node) {
+                scores.push((n, score));
+            }
+        } else {
+            for rule in c.elements().filter(|e| e.name == "rule") {
+                let rule = deref(ids, rule);
+                let role_r = rule.attr("role").and_then(Role::parse).or(role);
+                let mut sc = Vec::new();
+                for (ni, n) in u.nodes.iter().enumerate() {
+                    let r = &u.rscs[rsc];
+                    let ctx = RuleContext {
+                        node_attrs: Some(&n.attrs),
+                        now: u.now,
+                        rsc: Some((r.class.as_str(), r.provider.as_deref(), r.agent.as_str())),
+                        params: Some(&r.params),
+                        meta: Some(&r.meta),
+                        op: None,
+                    };
+                    let rule_sub = substitute_caps(rule, &caps);
+                    if eval_rule(rule_sub.as_ref().unwrap_or(rule), &ctx) {
+                        let s = if let Some(sa) = rule.attr("score-attribute") {
+                            n.attrs
+                                .get(sa)
+                                .map(|v| Score::parse(v))
+                                .unwrap_or(Score::ZERO)
+                        } else {
+                            rule.attr("score").map(Score::parse).unwrap_or(Score::ZERO)
+                        };
+                        sc.push((ni, s));
+                    }
+                }
+                u.locations.push(Location {
+                    id: id.clone(),
+                    rsc,
+                    role: role_r,
+                    scores: sc,
+                    discovery: discovery.clone(),
+                });
+            }
+            continue;
+        }
+        u.locations.push(Location {
+            id: id.clone(),
+            rsc,
+            role,
+            scores,
+            discovery: discovery.clone(),
+        });
+    }
+}
+
+fn substitute_caps(rule: &Element, caps: &[String]) -> Option<Element> {
+    if caps.is_empty() {
+        return None;
+    }
+    let mut r = rule.clone();
+    fn walk(e: &mut Element, caps: &[String]) {
+        for (_, v) in e.attrs.iter_mut() {
+            for (i, c) in caps.iter().enumerate() {
+                *v = v.replace(&format!("%{i}"), c);
+            }
+        }
+        for c in e.elements_mut() {
+            walk(c, caps);
+        }
+    }
+    walk(&mut r, caps);
+    Some(r)
+}
+
+fn coloc_influence(u: &Unpacked, c: &Element, dependent: RscId) -> bool {
+    match c.attr("influence") {
+        Some(v) => is_true(v),
+        None => u.rscs[dependent]
+            .meta
+            .get("critical")
+            .map(|v| is_true(v))
+            .unwrap_or(true),
+    }
+}
+
+fn unpack_colocation(
+    u: &mut Unpacked,
+    ids: &BTreeMap<String, &Element>,
+    tags: &BTreeMap<String, Vec<String>>,
+    c: &Element,
+) {
+    let id = c.attr("id").unwrap_or("").to_string();
+    let score = c.attr("score").map(Score::parse).unwrap_or(Score::ZERO);
+    let node_attribute = c.attr("node-attribute").unwrap_or("#uname").to_string();
+    let sets: Vec<&Element> = c
+        .elements()
+        .filter(|e| e.name == "resource_set")
+        .map(|s| deref(ids, s))
+        .collect();
+    if sets.is_empty() {
+        let deps = c
+            .attr("rsc")
+            .map(|r| resolve(u, tags, r))
+            .unwrap_or_default();
+        let prims = c
+            .attr("with-rsc")
+            .map(|r| resolve(u, tags, r))
+            .unwrap_or_default();
+        if score == Score::ZERO {
+            return;
+        }
+        for &d in &deps {
+            for &p in &prims {
+                if d == p {
+                    continue;
+                }
+                let influence = coloc_influence(u, c, d);
+                u.colocations.push(Colocation {
+                    id: id.clone(),
+                    dependent: d,
+                    primary: p,
+                    score,
+                    dependent_role: c
+                        .attr("rsc-role")
+                        .and_then(Role::parse)
+                        .filter(|r| *r != Role::Started),
+                    primary_role: c
+                        .attr("with-rsc-role")
+                        .and_then(Role::parse)
+                        .filter(|r| *r != Role::Started),
+                    node_attribute: node_attribute.clone(),
+                    influence,
+                });
+            }
+        }
+        return;
+    }
+    let add = |u: &mut Unpacked,
+               d: RscId,
+               p: RscId,
+               s: Score,
+               drole: Option<Role>,
+               prole: Option<Role>| {
+        if d == p || s == Score::ZERO {
+            return;
+        }
+        let influence = coloc_influence(u, c, d);
+        u.colocations.push(Colocation {
+            id: id.clone(),
+            dependent: d,
+            primary: p,
+            score: s,
+            dependent_role: drole.filter(|r| *r != Role::Started),
+            primary_role: prole.filter(|r| *r != Role::Started),
+            node_attribute: node_attribute.clone(),
+            influence,
+        });
+    };
+    // within each set
+    let mut last_of_prev: Option<(Vec<RscId>, Option<Role>, bool)> = None;
+    for set in &sets {
+        let members = set_members(u, ids, tags, set);
+        let s = set.attr("score").map(Score::parse).unwrap_or(score);
+        let role = set.attr("role").and_then(Role::parse);
+        let sequential = set.attr("sequential").map(is_true).unwrap_or(true);
+        if sequential {
+            if s.0 < 0 {
+                for i in 0..members.len() {
+                    for j in 0..i {
+                        add(u, members[i], members[j], s, role, role);
+                    }
+                }
+            } else {
+                for w in members.windows(2) {
+                    add(u, w[1], w[0], s, role, role);
+                }
+            }
+        }
+        // between sets: members of the previous set depend on this set
+        if let Some((prev, prole, prev_seq)) = &last_of_prev {
+            let primaries: Vec<RscId> = if sequential {
+                members.first().copied().into_iter().collect()
+            } else {
+                members.clone()
+            };
+            let dependents: Vec<RscId> = if *prev_seq {
+                prev.last().copied().into_iter().collect()
+            } else {
+                prev.clone()
+            };
+            for &d in &dependents {
+                for &p in &primaries {
+                    add(u, d, p, score, *prole, role);
+                }
+            }
+        }
+        last_of_prev = Some((members, role, sequential));
+    }
+}
+
+fn unpack_order(
+    u: &mut Unpacked,
+    ids: &BTreeMap<String, &Element>,
+    tags: &BTreeMap<String, Vec<String>>,
+    c: &Element,
+) {
+    let id = c.attr("id").unwrap_or("").to_string();
+    let kind = match c.attr("kind").map(|k| k.to_ascii_lowercase()) {
+        Some(k) if k == "optional" => OrderKind::Optional,
+        Some(k) if k == "serialize" => OrderKind::Serialize,
+        Some(_) => OrderKind::Mandatory,
+        None => match c.attr("score") {
+            Some(s) if Score::parse(s) == Score::ZERO => OrderKind::Optional,
+            _ => OrderKind::Mandatory,
+        },
+    };
+    let symmetrical = c
+        .attr("symmetrical")
+        .map(is_true)
+        .unwrap_or(kind != OrderKind::Serialize);
+    let sets: Vec<&Element> = c
+        .elements()
+        .filter(|e| e.name == "resource_set")
+        .map(|s| deref(ids, s))
+        .collect();
+    if sets.is_empty() {
+        let firsts = c
+            .attr("first")
+            .map(|r| resolve(u, tags, r))
+            .unwrap_or_default();
+        let thens = c
+            .attr("then")
+            .map(|r| resolve(u, tags, r))
+            .unwrap_or_default();
+        let fa = c.attr("first-action").unwrap_or("start").to_string();
+        let ta = c
+            .attr("then-action")
+            .map(str::to_string)
+            .unwrap_or(fa.clone());
+        let clone_min = firsts
+            .first()
+            .and_then(|&f| u.rscs[f].meta.get("clone-min"))
+            .map(|v| Score::parse(v).0.max(0) as usize)
+            .filter(|&m| m > 0);
+        for &f in &firsts {
+            for &t in &thens {
+                u.orders.push(Order {
+                    id: id.clone(),
+                    first: f,
+                    first_action: fa.clone(),
+                    then: t,
+                    then_action: ta.clone(),
+                    kind,
+                    symmetrical,
+                    one_or_more: clone_min.map(|m| (format!("clone-one-or-more:{id}"), m)),
+                });
+            }
+        }
+        return;
+    }
+    let push = |u: &mut Unpacked,
+                f: RscId,
+                fa: &str,
+                t: RscId,
+                ta: &str,
+                k: OrderKind,
+                sym: bool,
+                oom: Option<(String, usize)>| {
+        if f == t {
+            return;
+        }
+        u.orders.push(Order {
+            id: id.clone(),
+            first: f,
+            first_action: fa.to_string(),
+            then: t,
+            then_action: ta.to_string(),
+            kind: k,
+            symmetrical: sym,
+            one_or_more: oom,
+        });
+    };
+    let mut prev: Option<(Vec<RscId>, String, Option<&str>, bool)> = None;
+    for set in &sets {
+        let members = set_members(u, ids, tags, set);
+        let action = set.attr("action").unwrap_or("start").to_string();
+        let sequential = set.attr("sequential").map(is_true).unwrap_or(true);
+        let require_all = set.attr("require-all").map(is_true).unwrap_or(true);
+        let skind = match set.attr("kind") {
+            Some("Optional") => OrderKind::Optional,
+            Some("Serialize") => OrderKind::Serialize,
+            Some(_) => OrderKind::Mandatory,
+            None => kind,
+        };
+        if sequential {
+            for w in members.windows(2) {
+                push(u, w[0], &action, w[1], &action, skind, symmetrical, None);
+            }
+        }
+        if let Some((pm, pa, pseq_explicit, prev_require_all)) = &prev {
+            let firsts: Vec<RscId> = if *pseq_explicit == Some("true") {
+                pm.last().copied().into_iter().collect()
+            } else {
+                pm.clone()
+            };
+            let thens: Vec<RscId> = if set.attr("sequential") == Some("true") {
+                members.first().copied().into_iter().collect()
+            } else {
+                members.clone()
+            };
+            let oom = if !*prev_require_all {
+                Some((format!("one-or-more:{}", id), 1usize))
+            } else {
+                None
+            };
+            for &f in &firsts {
+                for &t in &thens {
+                    push(u, f, pa, t, &action, kind, symmetrical, oom.clone());
+                }
+            }
+        }
+        prev = Some((members, action, set.attr("sequential"), require_all));
+    }
+}
+
+fn unpack_ticket(
+    u: &mut Unpacked,
+    ids: &BTreeMap<String, &Element>,
+    tags: &BTreeMap<String, Vec<String>>,
+    states: &BTreeMap<String, (bool, bool)>,
+    c: &Element,
+) {
+    let ticket = c.attr("ticket").unwrap_or("");
+    let (granted, standby) = states.get(ticket).copied().unwrap_or((false, false));
+    let loss = c.attr("loss-policy").unwrap_or("stop").to_string();
+    let mut rscs: Vec<(RscId, Option<Role>)> = Vec::new();
+    if let Some(r) = c.attr("rsc") {
+        let role = c.attr("rsc-role").and_then(Role::parse);
+        for x in resolve(u, tags, r) {
+            rscs.push((x, role));
+        }
+    }
+    for set in c.elements().filter(|e| e.name == "resource_set") {
+        let set = deref(ids, set);
+        let role = set.attr("role").and_then(Role::parse);
+        for x in set_members(u, ids, tags, set) {
+            rscs.push((x, role));
+        }
+    }
+    for (rsc, role) in rscs {
+        u.tickets.push(Ticket {
+            rsc,
+            role,
+            granted,
+            standby,
+            loss_policy: loss.clone(),
+        });
+    }
+}
+
+/// Minimal POSIX extended regex subset for `rsc-pattern` (anchors, `.`, `*`,
+/// `+`, `?`, character classes, groups without alternation).
+pub struct SimpleRegex {
+    pat: Vec<char>,
+}
+
+impl SimpleRegex {
+    pub fn new(p: &str) -> Option<SimpleRegex> {
+        Some(SimpleRegex {
+            pat: p.chars().collect(),
+        })
+    }
+
+    /// Returns the whole match and capture groups if the pattern matches
+    /// somewhere in `s`.
+    pub fn captures(&self, s: &str) -> Option<Vec<String>> {
+        let text: Vec<char> = s.chars().collect();
+        let anchored = self.pat.first() == Some(&'^');
+        let pat: &[char] = if anchored { &self.pat[1..] } else { &self.pat };
+        let starts: Vec<usize> = if anchored {
+            vec![0]
+        } else {
+            (0..=text.len()).collect()
+        };
+        for st in starts {
+            let mut caps = Vec::new();
+            if let Some(end) = match_here(pat, &text, st, &mut caps) {
+                let mut out = vec![text[st..end].iter().collect::<String>()];
+                out.extend(
+                    caps.into_iter()
+                        .map(|(a, b)| text[a..b].iter().collect::<String>()),
+                );
+                return Some(out);
+            }
+        }
+        None
+    }
+}
+
+fn atom_len(p: &[char]) -> usize {
+    match p.first() {
+        Some('\\') => 2.min(p.len()),
+        Some('[') => {
+            let mut i = 1;
+            if p.get(i) == Some(&'^') {
+                i += 1;
+            }
+            if p.get(i) == Some(&']') {
+                i += 1;
+            }
+            while i < p.len() && p[i] != ']' {
+                i += 1;
+            }
+            (i + 1).min(p.len())
+        }
+        Some(_) => 1,
+        None => 0,
+    }
+}
+
+fn atom_matches(a: &[char], c: char) -> bool {
+    match a.first() {
+        Some('.') => true,
+        Some('\\') => a.get(1) == Some(&c),
+        Some('[') => {
+            let mut i = 1;
+            let neg = a.get(1) == Some(&'^');
+            if neg {
+                i += 1;
+            }
+            let end = a.len() - 1;
+            let mut found = false;
+            while i < end {
+                if i + 2 < end && a[i + 1] == '-' {
+                    if c >= a[i] && c <= a[i + 2] {
+                        found = true;
+                    }
+                    i += 3;
+                } else {
+                    if a[i] == c {
+                        found = true;
+                    }
+                    i += 1;
+                }
+            }
+            found != neg
+        }
+        Some(x) => *x == c,
+        None => false,
+    }
+}
+
+fn match_here(p: &[char], t: &[char], i: usize, caps: &mut Vec<(usize, usize)>) -> Option<usize> {
+    if p.is_empty() {
+        return Some(i);
+    }
+    if p == ['$'] {
+        return if i == t.len() { Some(i) } else { None };
+    }
+    if p[0] == '(' {
+        // find matching ')'
+        let mut depth = 0;
+        let mut j = 0;
+        while j < p.len() {
+            match p[j] {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        let inner = &p[1..j.min(p.len())];
+        let rest = if j < p.len() { &p[j + 1..] } else { &[][..] };
+        let slot = caps.len();
+        caps.push((i, i));
+        // try every end position for the group, longest first
+        for end in (i..=t.len()).rev() {
+            let mut inner_caps = Vec::new();
+            if match_here(inner, &t[..end], i, &mut inner_caps) == Some(end) {
+                caps[slot] = (i, end);
+                let save = caps.len();
+                caps.extend(inner_caps);
+                if let Some(e) = match_here(rest, t, end, caps) {
+                    return Some(e);
+                }
+                caps.truncate(save);
+            }
+        }
+        caps.truncate(slot);
+        return None;
+    }
+    let al = atom_len(p);
+    let atom = &p[..al];
+    let rest = &p[al..];
+    match rest.first() {
+        Some('*') | Some('+') | Some('?') => {
+            let q = rest[0];
+            let rest = &rest[1..];
+            let mut n = 0;
+            while i + n < t.len() && atom_matches(atom, t[i + n]) && (q != '?' || n < 1) {
+                n += 1;
+            }
+            let min = if q == '+' { 1 } else { 0 };
+            let mut k = n as isize;
+            while k >= min as isize {
+                if let Some(e) = match_here(rest, t, i + k as usize, caps) {
+                    return Some(e);
+                }
+                k -= 1;
+            }
+            None
+        }
+        _ => {
+            if i < t.len() && atom_matches(atom, t[i]) {
+                match_here(rest, t, i + 1, caps)
+            } else {
+                None
+            }
+        }
+    }
+}

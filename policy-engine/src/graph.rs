@@ -1,0 +1,198 @@
+//! Stage 5: the transition graph. Actions that will be executed (required
+//! and runnable) become nodes of a petgraph `DiGraph`, added in a stable key
+//! order; orderings between two executed actions become edges.
+
+use std::collections::BTreeMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::actions::{ActionId, Actions};
+use crate::unpack::Unpacked;
+
+/// A graph node: an executed action with its stable key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphAction {
+    pub action: ActionId,
+    /// Pacemaker-style key, e.g. `rsc1_start_0 node1`.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    pub graph: DiGraph<GraphAction, ()>,
+    pub index: BTreeMap<ActionId, NodeIndex>,
+    /// Actions in execution order (a deterministic topological order).
+    pub order: Vec<ActionId>,
+}
+
+/// Operation key (`rsc_task_interval`) of an action.
+pub fn op_key(u: &Unpacked, a: &crate::actions::Action) -> String {
+    match a.rsc {
+        Some(r) => format!("{}_{}_{}", u.rscs[r].id, a.task, a.interval_ms),
+        None => a.task.clone(),
+    }
+}
+
+pub fn is_executed(a: &crate::actions::Action) -> bool {
+    !a.optional && a.runnable
+}
+
+pub fn build(acts: &Actions) -> Graph {
+    let u = &acts.assigned.scored.unpacked;
+    let mut keyed: Vec<(String, ActionId)> = acts
+        .actions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| is_executed(a))
+        .map(|(i, a)| {
+            let node = a.node.map(|n| u.nodes[n].uname.clone()).unwrap_or_default();
+            (format!("{} {}", op_key(u, a), node), i)
+        })
+        .collect();
+    keyed.sort();
+    let mut g = Graph::default();
+    for (k, i) in &keyed {
+        let ni = g.graph.add_node(GraphAction {
+            action: *i,
+            key: k.clone(),
+        });
+        g.index.insert(*i, ni);
+    }
+    let mut edges: Vec<(NodeIndex, NodeIndex)> = acts
+        .orderings
+        .iter()
+        .filter_map(|o| Some((*g.index.get(&o.first)?, *g.index.get(&o.then)?)))
+        .collect();
+    edges.sort();
+    edges.dedup();
+    for (a, b) in edges {
+        if a != b {
+            g.graph.add_edge(a, b, ());
+        }
+    }
+    // deterministic topological order: repeatedly take ready actions in action-creation order
+    let n = g.graph.node_count();
+    let mut indeg: Vec<usize> = vec![0; n];
+    for e in g.graph.raw_edges() {
+        indeg[e.target().index()] += 1;
+    }
+    let mut done = vec![false; n];
+    let mut by_action: Vec<(ActionId, NodeIndex)> = g.index.iter().map(|(a, n)| (*a, *n)).collect();
+    by_action.sort();
+    loop {
+        let mut progressed = false;
+        for &(a, ni) in &by_action {
+            if done[ni.index()] || indeg[ni.index()] > 0 {
+                continue;
+            }
+            done[ni.index()] = true;
+            progressed = true;
+            g.order.push(a);
+            for nb in g.graph.neighbors(ni) {
+                indeg[nb.index()] -= 1;
+            }
+        }
+        if !progressed {
+            break;
+        }
+    }
+    // cycles: append the rest
+    for &(a, ni) in &by_action {
+        if !done[ni.index()] {
+            g.order.push(a);
+        }
+    }
+    g
+}
+
+fn esc(s: &str) -> String {
+    cib::xml::escape_attr(s)
+}
+
+fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
+    let u = t.unpacked();
+    let act = &t.actions.actions[a];
+    let node_attrs = act
+        .node
+        .map(|n| {
+            format!(
+                " on_node=\"{}\" on_node_uuid=\"{}\"",
+                esc(&u.nodes[n].uname),
+                esc(&u.nodes[n].id)
+            )
+        })
+        .unwrap_or_default();
+    if let Some((n, action)) = &act.fence {
+        return format!(
+            "<crm_event id=\"{id}\" operation=\"stonith\" operation_key=\"stonith-{}-{}\"{}><attributes CRM_meta_stonith_action=\"{}\"/></crm_event>",
+            esc(&u.nodes[*n].uname),
+            esc(action),
+            node_attrs,
+            esc(action)
+        );
+    }
+    let key = op_key(u, act);
+    if act.pseudo {
+        return format!(
+            "<pseudo_event id=\"{id}\" operation=\"{}\" operation_key=\"{}\"{}><attributes/></pseudo_event>",
+            esc(&act.task),
+            esc(&key),
+            if act.rsc.is_some() && act.node.is_some() { node_attrs } else { String::new() }
+        );
+    }
+    let prim = act
+        .rsc
+        .map(|r| {
+            let rr = &u.rscs[r];
+            let prov = rr
+                .provider
+                .as_ref()
+                .map(|p| format!(" provider=\"{}\"", esc(p)))
+                .unwrap_or_default();
+            format!(
+                "<primitive id=\"{}\" class=\"{}\"{} type=\"{}\"/>",
+                esc(&rr.id),
+                esc(&rr.class),
+                prov,
+                esc(&rr.agent)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<rsc_op id=\"{id}\" operation=\"{}\" operation_key=\"{}\"{}>{}<attributes/></rsc_op>",
+        esc(&act.task),
+        esc(&key),
+        node_attrs,
+        prim
+    )
+}
+
+/// Serialise the graph as `<transition_graph>` XML.
+pub fn to_xml(t: &crate::Transition) -> String {
+    let g = &t.graph;
+    let mut ids: BTreeMap<ActionId, usize> = BTreeMap::new();
+    for (i, &a) in g.order.iter().enumerate() {
+        ids.insert(a, i);
+    }
+    let mut s = String::from("<transition_graph cluster-delay=\"60s\" stonith-timeout=\"60s\" failed-stop-offset=\"INFINITY\" failed-start-offset=\"INFINITY\" transition_id=\"0\">\n");
+    for (syn, &a) in g.order.iter().enumerate() {
+        s.push_str(&format!("  <synapse id=\"{syn}\">\n    <action_set>\n      {}\n    </action_set>\n    <inputs>\n", action_xml(t, a, ids[&a])));
+        let ni = g.index[&a];
+        let mut preds: Vec<ActionId> = g
+            .graph
+            .neighbors_directed(ni, petgraph::Direction::Incoming)
+            .map(|p| g.graph[p].action)
+            .collect();
+        preds.sort();
+        preds.dedup();
+        for p in preds {
+            s.push_str(&format!(
+                "      <trigger>\n        {}\n      </trigger>\n",
+                action_xml(t, p, ids[&p])
+            ));
+        }
+        s.push_str("    </inputs>\n  </synapse>\n");
+    }
+    s.push_str("</transition_graph>\n");
+    s
+}

@@ -1,0 +1,220 @@
+//! Stage 5 (part): the Transition Summary as data — one [`Change`] per
+//! resource change and one [`Fence`] per node fencing, in Pacemaker's order
+//! (fencing first, then resources in configuration order).
+
+use crate::actions::{Action, Actions};
+use crate::model::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Start,
+    Stop,
+    Move,
+    Recover,
+    Restart,
+    Migrate,
+    Promote,
+    Demote,
+    RePromote,
+    Reload,
+}
+
+impl Verb {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verb::Start => "Start",
+            Verb::Stop => "Stop",
+            Verb::Move => "Move",
+            Verb::Recover => "Recover",
+            Verb::Restart => "Restart",
+            Verb::Migrate => "Migrate",
+            Verb::Promote => "Promote",
+            Verb::Demote => "Demote",
+            Verb::RePromote => "Re-promote",
+            Verb::Reload => "Reload",
+        }
+    }
+}
+
+/// A resource change line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub verb: Verb,
+    pub rsc: String,
+    pub rsc_index: RscId,
+    pub role: Role,
+    pub next_role: Role,
+    pub origin: Option<String>,
+    pub destination: Option<String>,
+    pub reason: Option<String>,
+    /// The action shown cannot run.
+    pub blocked: bool,
+}
+
+/// A fencing line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    pub node: String,
+    pub action: String,
+    pub container: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub fences: Vec<Fence>,
+    pub changes: Vec<Change>,
+}
+
+pub fn summarize(acts: &Actions) -> Summary {
+    let u = &acts.assigned.scored.unpacked;
+    let mut s = Summary::default();
+    for a in &acts.actions {
+        if let Some((n, act)) = &a.fence {
+            if a.optional {
+                continue;
+            }
+            let node = &u.nodes[*n];
+            s.fences.push(Fence {
+                node: node.uname.clone(),
+                action: act.clone(),
+                container: None,
+                reason: node
+                    .fence_reason
+                    .clone()
+                    .unwrap_or_else(|| "node is unclean".into()),
+            });
+        }
+    }
+    for &t in &u.top_xml {
+        walk(acts, t, &mut s.changes);
+    }
+    s
+}
+
+fn walk(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
+    let u = &acts.assigned.scored.unpacked;
+    let rr = &u.rscs[r];
+    if rr.is_leaf() {
+        leaf_changes(acts, r, out);
+    } else {
+        for &c in &rr.children {
+            walk(acts, c, out);
+        }
+    }
+}
+
+fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
+    let u = &acts.assigned.scored.unpacked;
+    let rr = &u.rscs[r];
+    let next = acts.assigned.node[r];
+    let next_role = acts.assigned.next_role[r];
+    let role = if rr.running_on.is_empty() {
+        Role::Stopped
+    } else {
+        rr.role
+    };
+    if !rr.managed {
+        return;
+    }
+    let current = rr
+        .running_on
+        .iter()
+        .copied()
+        .find(|&n| !u.nodes[n].unclean || rr.is_stonith())
+        .or_else(|| rr.running_on.first().copied());
+    if current.is_none() && next.is_none() {
+        return;
+    }
+    let name = |n: Option<NodeId>| n.map(|x| u.nodes[x].uname.clone());
+    let start = acts.find(Some(r), "start", next);
+    let stop_on = |n: Option<NodeId>| acts.find(Some(r), "stop", n);
+    let start_runnable = start.is_some_and(|a| a.runnable);
+    let stop = if start_runnable {
+        stop_on(current)
+    } else {
+        stop_on(current).or_else(|| acts.find_all(r, "stop").first().map(|&i| &acts.actions[i]))
+    };
+    let moving = current.is_some() && next.is_some() && current != next;
+    let mk = |verb: Verb,
+              origin: Option<NodeId>,
+              dest: Option<NodeId>,
+              action: Option<&Action>,
+              source: Option<&Action>| Change {
+        verb,
+        rsc: rr.id.clone(),
+        rsc_index: r,
+        role,
+        next_role,
+        origin: name(origin),
+        destination: name(dest),
+        reason: source.or(action).and_then(|a| a.reason.clone()),
+        blocked: action.is_some_and(|a| !a.runnable),
+    };
+    let failed = rr.failed;
+    let promote = acts.find(Some(r), "promote", next);
+    let demote = current.and_then(|c| acts.find(Some(r), "demote", Some(c)));
+    let required = |a: Option<&Action>| a.is_some_and(|a| !a.optional);
+    if role == next_role {
+        if start.is_none() || start.is_some_and(|a| a.optional) {
+            if required(demote) && required(promote) {
+                out.push(mk(Verb::RePromote, current, None, promote, None));
+            }
+            return;
+        }
+        let st = start.unwrap();
+        if !st.runnable {
+            let src = if stop.is_some_and(|s| s.reason.is_some()) {
+                stop
+            } else {
+                Some(st)
+            };
+            let mut c = mk(Verb::Stop, current, None, stop, src);
+            c.reason = src.and_then(|a| a.reason.clone());
+            out.push(c);
+            return;
+        }
+        if moving {
+            let v = if failed { Verb::Recover } else { Verb::Move };
+            out.push(mk(v, current, next, stop, Some(st)));
+        } else if failed {
+            out.push(mk(Verb::Recover, current, None, start, None));
+        } else {
+            out.push(mk(Verb::Restart, current, None, start, None));
+        }
+        return;
+    }
+    // role changes
+    if stop.is_some() && (next_role == Role::Stopped || start.is_some_and(|a| !a.runnable)) {
+        for &n in &rr.running_on {
+            let so = stop_on(Some(n));
+            let src = if so.is_some_and(|s| s.reason.is_some()) {
+                so
+            } else {
+                start
+            };
+            let mut c = mk(Verb::Stop, Some(n), None, so, src);
+            c.reason = src.and_then(|a| a.reason.clone());
+            out.push(c);
+        }
+        return;
+    }
+    if stop.is_some() && failed && required(stop) {
+        out.push(mk(Verb::Recover, current, next, stop, None));
+    } else if moving {
+        out.push(mk(Verb::Move, current, next, stop, None));
+    } else if required(stop) {
+        out.push(mk(Verb::Restart, current, None, start, None));
+    } else if role == Role::Promoted {
+        out.push(mk(Verb::Demote, current, next.or(current), demote, None));
+    } else if next_role == Role::Promoted {
+        out.push(mk(Verb::Promote, current, next, promote, None));
+        if current.is_none() && start.is_some_and(|a| !a.runnable) {
+            let last = out.last_mut().unwrap();
+            last.blocked = true;
+            last.reason = start.and_then(|a| a.reason.clone());
+        }
+    } else if role == Role::Stopped {
+        out.push(mk(Verb::Start, None, next, start, None));
+    }
+}

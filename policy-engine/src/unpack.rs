@@ -1,0 +1,1675 @@
+//! Stage 1, unpack: CIB XML → [`Unpacked`]: cluster options, nodes and their
+//! states, the resource tree (clone instances expanded), constraints, and what
+//! the status section says about each resource on each node.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cib::xml::Element;
+
+use crate::model::*;
+use crate::rules::{eval_rule, RuleContext};
+use crate::score::{Score, INFINITY};
+
+/// Cluster-wide options from `crm_config`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub stonith_enabled: bool,
+    pub symmetric: bool,
+    pub no_quorum_policy: NoQuorumPolicy,
+    pub have_quorum: bool,
+    pub maintenance_mode: bool,
+    pub stop_all: bool,
+    pub stonith_action: String,
+    pub placement_strategy: String,
+    pub start_failure_is_fatal: bool,
+    pub startup_fencing: bool,
+    pub stop_orphan_resources: bool,
+    pub legacy_failcount: bool,
+    pub have_stonith_resource: bool,
+    pub validate_none: bool,
+    pub execution_date: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Member,
+    Remote,
+    Guest,
+}
+
+/// A cluster node and its state as unpacked from the status section.
+#[derive(Debug, Clone)]
+pub struct NodeInfo {
+    pub id: String,
+    pub uname: String,
+    pub kind: NodeKind,
+    pub online: bool,
+    pub standby: bool,
+    pub maintenance: bool,
+    pub shutdown: bool,
+    pub unclean: bool,
+    pub pending: bool,
+    /// First recorded reason to fence this node.
+    pub fence_reason: Option<String>,
+    pub attrs: BTreeMap<String, String>,
+    pub utilization: BTreeMap<String, i64>,
+    pub base_score: Score,
+    /// For remote/guest nodes: the connection or container resource.
+    pub remote_rsc: Option<String>,
+    pub has_state: bool,
+}
+
+impl NodeInfo {
+    /// `pcmk__node_available`, without the weight check.
+    pub fn available(&self) -> bool {
+        self.online && !self.shutdown && !self.unclean && !self.standby && !self.maintenance
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RscKind {
+    Primitive,
+    Group,
+    Clone,
+}
+
+/// A configured operation.
+#[derive(Debug, Clone)]
+pub struct OpDef {
+    pub name: String,
+    pub interval_ms: u64,
+    pub role: Option<Role>,
+    pub on_fail: Option<OnFail>,
+    pub enabled: bool,
+    pub timeout_ms: Option<u64>,
+}
+
+/// One operation from a resource's history on a node.
+#[derive(Debug, Clone)]
+pub struct HistOp {
+    pub id: String,
+    pub task: String,
+    pub interval_ms: u64,
+    pub call_id: i64,
+    pub rc: i64,
+    pub expected_rc: i64,
+    pub op_status: i64,
+    pub last_rc_change: i64,
+    pub op_digest: Option<String>,
+    pub restart_digest: Option<String>,
+    pub force_restart: Option<String>,
+    pub migrate_source: Option<String>,
+    pub migrate_target: Option<String>,
+}
+
+/// What the history of one resource on one node amounts to.
+#[derive(Debug, Clone, Default)]
+pub struct NodeHistory {
+    pub ops: Vec<HistOp>,
+    pub role: Role,
+    pub failed: bool,
+    pub on_fail: OnFail,
+    /// Set when the last failure was a stop failure.
+    pub stop_failed: bool,
+    pub pending_task: Option<String>,
+    /// Recurring ops known to be active (key `task_interval`).
+    pub active_recurring: BTreeSet<(String, u64)>,
+    pub hard_ban: bool,
+    pub fatal: bool,
+    /// Partial migration: this node is the migrate_to source and target is given.
+    pub migrating_to: Option<String>,
+    pub last_start_call: i64,
+}
+
+/// A resource: primitive, group or clone (clone instances are expanded).
+#[derive(Debug, Clone)]
+pub struct Rsc {
+    /// Instance id (`rsc`, `rsc:0`).
+    pub id: String,
+    /// Configured id (without the instance suffix).
+    pub xml_id: String,
+    pub kind: RscKind,
+    pub class: String,
+    pub provider: Option<String>,
+    pub agent: String,
+    pub parent: Option<RscId>,
+    pub children: Vec<RscId>,
+    pub meta: BTreeMap<String, String>,
+    pub params: BTreeMap<String, String>,
+    pub utilization: BTreeMap<String, i64>,
+    pub ops: Vec<OpDef>,
+    pub orphan: bool,
+    pub managed: bool,
+    pub blocked: bool,
+    pub priority: i64,
+    pub stickiness: i64,
+    pub migration_threshold: i64,
+    pub failure_timeout: i64,
+    pub target_role: Option<Role>,
+    // clone settings
+    pub promotable: bool,
+    pub unique: bool,
+    pub clone_max: usize,
+    pub clone_node_max: usize,
+    pub promoted_max: usize,
+    pub promoted_node_max: usize,
+    pub interleave: bool,
+    pub notify: bool,
+    pub instance: Option<usize>,
+    // status (leaves)
+    pub history: BTreeMap<NodeId, NodeHistory>,
+    pub running_on: Vec<NodeId>,
+    pub role: Role,
+    pub failed: bool,
+    pub failed_nodes: BTreeSet<NodeId>,
+    /// −INF bans derived from history (stop failures, hard errors, thresholds).
+    pub status_bans: BTreeMap<NodeId, String>,
+    pub ban_everywhere: bool,
+    pub forced_stop: bool,
+    pub pending_start: bool,
+    pub partial_migration: Option<(NodeId, NodeId)>,
+    pub xml_index: usize,
+}
+
+impl Rsc {
+    pub fn is_leaf(&self) -> bool {
+        self.kind == RscKind::Primitive
+    }
+    pub fn is_stonith(&self) -> bool {
+        self.class == "stonith"
+    }
+    pub fn agent_string(&self) -> String {
+        match &self.provider {
+            Some(p) => format!("{}:{}:{}", self.class, p, self.agent),
+            None => format!("{}:{}", self.class, self.agent),
+        }
+    }
+}
+
+/// A location constraint (after rule evaluation and tag/pattern expansion).
+#[derive(Debug, Clone)]
+pub struct Location {
+    pub id: String,
+    pub rsc: RscId,
+    pub role: Option<Role>,
+    /// Node scores; absent nodes are unaffected.
+    pub scores: Vec<(NodeId, Score)>,
+    pub discovery: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Colocation {
+    pub id: String,
+    pub dependent: RscId,
+    pub primary: RscId,
+    pub score: Score,
+    pub dependent_role: Option<Role>,
+    pub primary_role: Option<Role>,
+    pub node_attribute: String,
+    pub influence: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKind {
+    Mandatory,
+    Optional,
+    Serialize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Order {
+    pub id: String,
+    pub first: RscId,
+    pub first_action: String,
+    pub then: RscId,
+    pub then_action: String,
+    pub kind: OrderKind,
+    pub symmetrical: bool,
+    /// For require-all=false / clone-min sets: the pseudo op name.
+    pub one_or_more: Option<(String, usize)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    pub rsc: RscId,
+    pub role: Option<Role>,
+    pub granted: bool,
+    pub standby: bool,
+    pub loss_policy: String,
+}
+
+/// Output of the unpack stage.
+#[derive(Debug, Clone)]
+pub struct Unpacked {
+    pub options: Options,
+    pub now: i64,
+    /// Nodes in display order (name, case-insensitive, numeric-aware).
+    pub nodes: Vec<NodeInfo>,
+    pub rscs: Vec<Rsc>,
+    /// Top-level resources in scheduling order (priority desc, then CIB order).
+    pub top: Vec<RscId>,
+    /// Top-level resources in CIB order (display order).
+    pub top_xml: Vec<RscId>,
+    pub locations: Vec<Location>,
+    pub colocations: Vec<Colocation>,
+    pub orders: Vec<Order>,
+    pub tickets: Vec<Ticket>,
+    pub rsc_by_id: BTreeMap<String, RscId>,
+    pub clear_failcounts: Vec<(RscId, NodeId)>,
+    pub warnings: Vec<String>,
+}
+
+/// Errors from reading the CIB.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnpackError {
+    #[error("{pos}: {message}")]
+    Invalid { pos: cib::xml::Pos, message: String },
+}
+
+/// Parse an interval/duration (`10s`, `1min`, `PT10S`, plain seconds) to ms.
+pub fn parse_interval_ms(s: &str) -> u64 {
+    let s = s.trim();
+    if s.is_empty() {
+        return 0;
+    }
+    if let Some(iso) = s.strip_prefix('P') {
+        let mut total = 0f64;
+        let mut num = String::new();
+        let mut in_time = false;
+        for c in iso.chars() {
+            match c {
+                'T' => in_time = true,
+                '0'..='9' | '.' => num.push(c),
+                _ => {
+                    let v: f64 = num.parse().unwrap_or(0.0);
+                    num.clear();
+                    total += v * match (c, in_time) {
+                        ('Y', false) => 365.0 * 86400.0,
+                        ('M', false) => 30.0 * 86400.0,
+                        ('W', false) => 7.0 * 86400.0,
+                        ('D', false) => 86400.0,
+                        ('H', true) => 3600.0,
+                        ('M', true) => 60.0,
+                        ('S', true) => 1.0,
+                        _ => 0.0,
+                    };
+                }
+            }
+        }
+        return (total * 1000.0) as u64;
+    }
+    let idx = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let v: f64 = s[..idx].parse().unwrap_or(0.0);
+    let unit = s[idx..].trim().to_ascii_lowercase();
+    let mult = match unit.as_str() {
+        "" | "s" | "sec" | "secs" => 1000.0,
+        "ms" | "msec" | "msecs" => 1.0,
+        "us" | "usec" | "usecs" => 0.001,
+        "m" | "min" | "mins" => 60_000.0,
+        "h" | "hr" | "hrs" => 3_600_000.0,
+        _ => 1000.0,
+    };
+    (v * mult) as u64
+}
+
+pub fn is_true(s: &str) -> bool {
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "true" | "yes" | "on" | "y" | "1"
+    )
+}
+
+/// Compare node names like Pacemaker's `pcmk__numeric_strcasecmp`.
+pub fn numeric_strcasecmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let a = a.as_bytes();
+    let b = b.as_bytes();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if a[i].is_ascii_digit() && b[j].is_ascii_digit() {
+            let si = i;
+            while i < a.len() && a[i].is_ascii_digit() {
+                i += 1;
+            }
+            let sj = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let na: u128 = std::str::from_utf8(&a[si..i])
+                .ok()
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(0);
+            let nb: u128 = std::str::from_utf8(&b[sj..j])
+                .ok()
+                .and_then(|x| x.parse().ok())
+                .unwrap_or(0);
+            if na != nb {
+                return na.cmp(&nb);
+            }
+        } else {
+            let ca = a[i].to_ascii_lowercase();
+            let cb = b[j].to_ascii_lowercase();
+            if ca != cb {
+                return ca.cmp(&cb);
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    (a.len() - i).cmp(&(b.len() - j))
+}
+
+struct Ctx<'a> {
+    root: &'a Element,
+    ids: BTreeMap<String, &'a Element>,
+    now: i64,
+}
+
+fn index_ids<'a>(e: &'a Element, out: &mut BTreeMap<String, &'a Element>) {
+    if let Some(id) = e.attr("id") {
+        if e.attr("id-ref").is_none() {
+            out.entry(id.to_string()).or_insert(e);
+        }
+    }
+    for c in e.elements() {
+        index_ids(c, out);
+    }
+}
+
+impl<'a> Ctx<'a> {
+    fn deref(&self, e: &'a Element) -> &'a Element {
+        if let Some(r) = e.attr("id-ref") {
+            if let Some(t) = self.ids.get(r) {
+                return t;
+            }
+        }
+        e
+    }
+
+    /// Unpack name/value sets of the given tag under `parent`, in order of
+    /// descending `score`, first value wins (like `pe__unpack_dataset_nvpairs`).
+    fn nvsets(
+        &self,
+        parent: &'a Element,
+        tag: &str,
+        rctx: &RuleContext,
+        out: &mut BTreeMap<String, String>,
+        overwrite: bool,
+    ) {
+        let mut sets: Vec<(i64, usize, &Element)> = Vec::new();
+        for (i, s) in parent.elements().filter(|e| e.name == tag).enumerate() {
+            let s = self.deref(s);
+            let score = s.attr("score").map(|v| Score::parse(v).0).unwrap_or(0);
+            sets.push((score, i, s));
+        }
+        sets.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, _, s) in sets {
+            if let Some(rule) = s.child("rule") {
+                let rule = self.deref(rule);
+                if !eval_rule(rule, rctx) {
+                    continue;
+                }
+            }
+            for nv in s.elements().filter(|e| e.name == "nvpair") {
+                let nv = self.deref(nv);
+                let (Some(n), Some(v)) = (nv.attr("name"), nv.attr("value")) else {
+                    continue;
+                };
+                if overwrite || !out.contains_key(n) {
+                    out.insert(n.to_string(), v.to_string());
+                }
+            }
+        }
+    }
+}
+
+fn conf<'a>(root: &'a Element, name: &str) -> Option<&'a Element> {
+    root.child("configuration").and_then(|c| c.child(name))
+}
+
+/// Unpack a CIB document. `now` is the effective time (epoch seconds).
+pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError> {
+    if root.name != "cib" {
+        return Err(UnpackError::Invalid {
+            pos: root.pos,
+            message: format!("expected <cib> root element, found <{}>", root.name),
+        });
+    }
+    if root.child("configuration").is_none() {
+        return Err(UnpackError::Invalid {
+            pos: root.pos,
+            message: "<cib> has no <configuration> section".into(),
+        });
+    }
+    let execution_date = root
+        .attr("execution-date")
+        .and_then(|v| v.parse::<i64>().ok());
+    let now = now.or(execution_date).unwrap_or(0);
+    let mut ids = BTreeMap::new();
+    index_ids(root, &mut ids);
+    let cx = Ctx { root, ids, now };
+
+    // ---- options
+    let mut props = BTreeMap::new();
+    let rctx = RuleContext {
+        now,
+        ..Default::default()
+    };
+    if let Some(cc) = conf(root, "crm_config") {
+        cx.nvsets(cc, "cluster_property_set", &rctx, &mut props, false);
+    }
+    let prop = |k: &str| props.get(k).map(String::as_str);
+    let stonith_enabled = prop("stonith-enabled").map(is_true).unwrap_or(true);
+    let nqp = match prop("no-quorum-policy").unwrap_or("stop") {
+        "freeze" => NoQuorumPolicy::Freeze,
+        "ignore" => NoQuorumPolicy::Ignore,
+        "demote" => NoQuorumPolicy::Demote,
+        "suicide" => NoQuorumPolicy::Suicide,
+        _ => NoQuorumPolicy::Stop,
+    };
+    let feature_set = root.attr("crm_feature_set").unwrap_or("3.0.0");
+    let legacy_failcount = crate::rules_cmp_version(feature_set, "3.0.13").is_lt();
+    let mut stonith_action = prop("stonith-action").unwrap_or("reboot").to_string();
+    if stonith_action == "poweroff" {
+        stonith_action = "off".into();
+    }
+    let mut options = Options {
+        stonith_enabled,
+        symmetric: prop("symmetric-cluster").map(is_true).unwrap_or(true),
+        no_quorum_policy: nqp,
+        have_quorum: root.attr("have-quorum").map(is_true).unwrap_or(false),
+        maintenance_mode: prop("maintenance-mode").map(is_true).unwrap_or(false),
+        stop_all: prop("stop-all-resources").map(is_true).unwrap_or(false),
+        stonith_action,
+        placement_strategy: prop("placement-strategy").unwrap_or("default").to_string(),
+        start_failure_is_fatal: prop("start-failure-is-fatal").map(is_true).unwrap_or(true),
+        startup_fencing: prop("startup-fencing").map(is_true).unwrap_or(true),
+        stop_orphan_resources: prop("stop-orphan-resources").map(is_true).unwrap_or(true),
+        legacy_failcount,
+        have_stonith_resource: false,
+        validate_none: root.attr("validate-with") == Some("none"),
+        execution_date,
+    };
+
+    // ---- nodes
+    let mut nodes: Vec<NodeInfo> = Vec::new();
+    if let Some(ns) = conf(root, "nodes") {
+        for n in ns.elements().filter(|e| e.name == "node") {
+            let id = n.attr("id").unwrap_or("").to_string();
+            let uname = n.attr("uname").unwrap_or(&id).to_string();
+            let kind = match n.attr("type") {
+                Some("remote") => NodeKind::Remote,
+                _ => NodeKind::Member,
+            };
+            let mut attrs = BTreeMap::new();
+            let mut na = BTreeMap::new();
+            na.insert("#uname".to_string(), uname.clone());
+            na.insert("#id".to_string(), id.clone());
+            let nctx = RuleContext {
+                now,
+                node_attrs: Some(&na),
+                ..Default::default()
+            };
+            cx.nvsets(n, "instance_attributes", &nctx, &mut attrs, false);
+            let mut util = BTreeMap::new();
+            cx.nvsets(n, "utilization", &nctx, &mut util, false);
+            nodes.push(NodeInfo {
+                id,
+                uname,
+                kind,
+                online: false,
+                standby: false,
+                maintenance: false,
+                shutdown: false,
+                unclean: false,
+                pending: false,
+                fence_reason: None,
+                attrs,
+                utilization: util
+                    .into_iter()
+                    .map(|(k, v)| (k, Score::parse(&v).0))
+                    .collect(),
+                base_score: n.attr("score").map(Score::parse).unwrap_or_default(),
+                remote_rsc: None,
+                has_state: false,
+            });
+        }
+    }
+
+    // ---- resources
+    let rsc_defaults = {
+        let mut m = BTreeMap::new();
+        if let Some(rd) = conf(root, "rsc_defaults") {
+            cx.nvsets(rd, "meta_attributes", &rctx, &mut m, false);
+        }
+        m
+    };
+    let op_defaults = {
+        let mut m = BTreeMap::new();
+        if let Some(od) = conf(root, "op_defaults") {
+            cx.nvsets(od, "meta_attributes", &rctx, &mut m, false);
+        }
+        m
+    };
+    let mut b = Builder {
+        cx: &cx,
+        rscs: Vec::new(),
+        rsc_defaults,
+        op_defaults,
+        xml_counter: 0,
+    };
+    let mut top_xml = Vec::new();
+    if let Some(rs) = conf(root, "resources") {
+        for e in rs.elements() {
+            if let Some(id) = b.build(e, None, None, nodes.len()) {
+                top_xml.push(id);
+            }
+        }
+    }
+    let mut rscs = b.rscs;
+    options.have_stonith_resource = rscs.iter().any(|r| r.is_leaf() && r.is_stonith());
+    // guest / remote nodes from resources
+    for r in &rscs {
+        if !r.is_leaf() {
+            continue;
+        }
+        let guest = r.meta.get("remote-node").cloned();
+        let is_remote_conn =
+            r.class == "ocf" && r.provider.as_deref() == Some("pacemaker") && r.agent == "remote";
+        let (name, kind) = if let Some(g) = guest {
+            (g, NodeKind::Guest)
+        } else if is_remote_conn {
+            (r.id.clone(), NodeKind::Remote)
+        } else {
+            continue;
+        };
+        if let Some(n) = nodes.iter_mut().find(|n| n.uname == name) {
+            n.kind = kind;
+            n.remote_rsc = Some(r.id.clone());
+        } else {
+            nodes.push(NodeInfo {
+                id: name.clone(),
+                uname: name,
+                kind,
+                online: false,
+                standby: false,
+                maintenance: false,
+                shutdown: false,
+                unclean: false,
+                pending: false,
+                fence_reason: None,
+                attrs: BTreeMap::new(),
+                utilization: BTreeMap::new(),
+                base_score: Score::ZERO,
+                remote_rsc: Some(r.id.clone()),
+                has_state: false,
+            });
+        }
+    }
+    nodes.sort_by(|a, b| numeric_strcasecmp(&a.uname, &b.uname));
+    for n in nodes.iter_mut() {
+        n.attrs.insert("#uname".into(), n.uname.clone());
+        n.attrs.insert("#id".into(), n.id.clone());
+        let k = match n.kind {
+            NodeKind::Member => "cluster",
+            NodeKind::Remote => "remote",
+            NodeKind::Guest => "container",
+        };
+        n.attrs.insert("#kind".into(), k.into());
+    }
+    let mut rsc_by_id = BTreeMap::new();
+    for (i, r) in rscs.iter().enumerate() {
+        rsc_by_id.entry(r.id.clone()).or_insert(i);
+    }
+
+    let mut u = Unpacked {
+        options,
+        now,
+        nodes,
+        rscs: Vec::new(),
+        top: Vec::new(),
+        top_xml,
+        locations: Vec::new(),
+        colocations: Vec::new(),
+        orders: Vec::new(),
+        tickets: Vec::new(),
+        rsc_by_id,
+        clear_failcounts: Vec::new(),
+        warnings: Vec::new(),
+    };
+
+    // ---- status: node states
+    unpack_node_states(&cx, &mut u);
+    // ---- status: resource history
+    u.rscs = std::mem::take(&mut rscs);
+    unpack_history(&cx, &mut u);
+    // maintenance / no stonith device ⇒ unmanaged
+    let stonith_without_device = u.options.stonith_enabled && !u.options.have_stonith_resource;
+    for r in u.rscs.iter_mut() {
+        if u.options.maintenance_mode || stonith_without_device {
+            r.managed = false;
+        }
+    }
+    // ---- scheduling order
+    let mut top = u.top_xml.clone();
+    top.sort_by(|a, b| u.rscs[*b].priority.cmp(&u.rscs[*a].priority));
+    u.top = top;
+    // ---- constraints
+    crate::constraints::unpack_constraints(root, &cx.ids, &mut u);
+    Ok(u)
+}
+
+/// Resolve a leaf role/next-role helper: all leaf descendants.
+pub fn leaves(rscs: &[Rsc], id: RscId, out: &mut Vec<RscId>) {
+    if rscs[id].is_leaf() {
+        out.push(id);
+    } else {
+        for &c in &rscs[id].children {
+            leaves(rscs, c, out);
+        }
+    }
+}
+
+struct Builder<'a, 'b> {
+    cx: &'b Ctx<'a>,
+    rscs: Vec<Rsc>,
+    rsc_defaults: BTreeMap<String, String>,
+    op_defaults: BTreeMap<String, String>,
+    xml_counter: usize,
+}
+
+impl<'a, 'b> Builder<'a, 'b> {
+    fn new_rsc(
+        &mut self,
+        id: String,
+        xml_id: String,
+        kind: RscKind,
+        parent: Option<RscId>,
+    ) -> RscId {
+        self.xml_counter += 1;
+        self.rscs.push(Rsc {
+            id,
+            xml_id,
+            kind,
+            class: String::new(),
+            provider: None,
+            agent: String::new(),
+            parent,
+            children: Vec::new(),
+            meta: BTreeMap::new(),
+            params: BTreeMap::new(),
+            utilization: BTreeMap::new(),
+            ops: Vec::new(),
+            orphan: false,
+            managed: true,
+            blocked: false,
+            priority: 0,
+            stickiness: 0,
+            migration_threshold: INFINITY,
+            failure_timeout: 0,
+            target_role: None,
+            promotable: false,
+            unique: false,
+            clone_max: 0,
+            clone_node_max: 1,
+            promoted_max: 1,
+            promoted_node_max: 1,
+            interleave: false,
+            notify: false,
+            instance: None,
+            history: BTreeMap::new(),
+            running_on: Vec::new(),
+            role: Role::Stopped,
+            failed: false,
+            failed_nodes: BTreeSet::new(),
+            status_bans: BTreeMap::new(),
+            ban_everywhere: false,
+            forced_stop: false,
+            pending_start: false,
+            partial_migration: None,
+            xml_index: self.xml_counter,
+        });
+        self.rscs.len() - 1
+    }
+
+    fn meta_for(
+        &self,
+        e: &'a Element,
+        parent: Option<RscId>,
+        tmpl: Option<&'a Element>,
+    ) -> BTreeMap<String, String> {
+        let rctx = RuleContext {
+            now: self.cx.now,
+            ..Default::default()
+        };
+        let mut m = BTreeMap::new();
+        self.cx.nvsets(e, "meta_attributes", &rctx, &mut m, false);
+        if let Some(t) = tmpl {
+            self.cx.nvsets(t, "meta_attributes", &rctx, &mut m, false);
+        }
+        if let Some(p) = parent {
+            for (k, v) in &self.rscs[p].meta {
+                m.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        for (k, v) in &self.rsc_defaults {
+            m.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        m
+    }
+
+    fn apply_common(&mut self, id: RscId) {
+        let meta = self.rscs[id].meta.clone();
+        let r = &mut self.rscs[id];
+        r.priority = meta.get("priority").map(|v| Score::parse(v).0).unwrap_or(0);
+        r.stickiness = meta
+            .get("resource-stickiness")
+            .or_else(|| meta.get("default-resource-stickiness"))
+            .map(|v| Score::parse(v).0)
+            .unwrap_or(0);
+        r.managed = meta.get("is-managed").map(|v| is_true(v)).unwrap_or(true);
+        if meta.get("maintenance").map(|v| is_true(v)).unwrap_or(false) {
+            r.managed = false;
+        }
+        r.migration_threshold = meta
+            .get("migration-threshold")
+            .map(|v| Score::parse(v).0)
+            .unwrap_or(INFINITY);
+        r.failure_timeout = meta
+            .get("failure-timeout")
+            .map(|v| (parse_interval_ms(v) / 1000) as i64)
+            .unwrap_or(0);
+        r.target_role = meta.get("target-role").and_then(|v| Role::parse(v));
+    }
+
+    fn build(
+        &mut self,
+        e: &'a Element,
+        parent: Option<RscId>,
+        instance: Option<usize>,
+        n_nodes: usize,
+    ) -> Option<RscId> {
+        let suffix = instance.map(|i| format!(":{i}")).unwrap_or_default();
+        let xml_id = e.attr("id")?.to_string();
+        match e.name.as_str() {
+            "primitive" => {
+                let tmpl = e.attr("template").and_then(|t| self.cx.ids.get(t).copied());
+                let id = self.new_rsc(
+                    format!("{xml_id}{suffix}"),
+                    xml_id.clone(),
+                    RscKind::Primitive,
+                    parent,
+                );
+                let src = |k: &str| e.attr(k).or_else(|| tmpl.and_then(|t| t.attr(k)));
+                let class = src("class").unwrap_or("ocf").to_string();
+                let provider = src("provider").map(str::to_string);
+                let agent = src("type").unwrap_or("").to_string();
+                let meta = self.meta_for(e, parent, tmpl);
+                let rctx = RuleContext {
+                    now: self.cx.now,
+                    ..Default::default()
+                };
+                let mut params = BTreeMap::new();
+                self.cx
+                    .nvsets(e, "instance_attributes", &rctx, &mut params, false);
+                if let Some(t) = tmpl {
+                    self.cx
+                        .nvsets(t, "instance_attributes", &rctx, &mut params, false);
+                }
+                let mut util = BTreeMap::new();
+                self.cx.nvsets(e, "utilization", &rctx, &mut util, false);
+                if let Some(t) = tmpl {
+                    self.cx.nvsets(t, "utilization", &rctx, &mut util, false);
+                }
+                let mut ops = Vec::new();
+                let mut op_src: Vec<&Element> = Vec::new();
+                if let Some(o) = e.child("operations") {
+                    op_src.extend(self.cx.deref(o).elements().filter(|x| x.name == "op"));
+                }
+                if let Some(t) = tmpl {
+                    if let Some(o) = t.child("operations") {
+                        for op in o.elements().filter(|x| x.name == "op") {
+                            let key = (op.attr("name"), op.attr("interval").map(parse_interval_ms));
+                            if !op_src.iter().any(|x| {
+                                (x.attr("name"), x.attr("interval").map(parse_interval_ms)) == key
+                            }) {
+                                op_src.push(op);
+                            }
+                        }
+                    }
+                }
+                for op in op_src {
+                    let op = self.cx.deref(op);
+                    let mut om = BTreeMap::new();
+                    for (k, v) in &op.attrs {
+                        om.insert(k.clone(), v.clone());
+                    }
+                    self.cx.nvsets(op, "meta_attributes", &rctx, &mut om, false);
+                    for (k, v) in &self.op_defaults {
+                        om.entry(k.clone()).or_insert_with(|| v.clone());
+                    }
+                    ops.push(OpDef {
+                        name: op.attr("name").unwrap_or("").to_string(),
+                        interval_ms: om
+                            .get("interval")
+                            .map(|v| parse_interval_ms(v))
+                            .unwrap_or(0),
+                        role: om.get("role").and_then(|v| Role::parse(v)),
+                        on_fail: om.get("on-fail").and_then(|v| OnFail::parse(v)),
+                        enabled: om.get("enabled").map(|v| is_true(v)).unwrap_or(true),
+                        timeout_ms: om.get("timeout").map(|v| parse_interval_ms(v)),
+                    });
+                }
+                let r = &mut self.rscs[id];
+                r.class = class;
+                r.provider = provider;
+                r.agent = agent;
+                r.meta = meta;
+                r.params = params;
+                r.utilization = util
+                    .into_iter()
+                    .map(|(k, v)| (k, Score::parse(&v).0))
+                    .collect();
+                r.ops = ops;
+                r.instance = instance;
+                self.apply_common(id);
+                Some(id)
+            }
+            "group" => {
+                let id = self.new_rsc(format!("{xml_id}{suffix}"), xml_id, RscKind::Group, parent);
+                let meta = self.meta_for(e, parent, None);
+                self.rscs[id].meta = meta;
+                self.rscs[id].instance = instance;
+                self.apply_common(id);
+                for c in e.elements().filter(|c| c.name == "primitive") {
+                    if let Some(cid) = self.build(c, Some(id), instance, n_nodes) {
+                        self.rscs[id].children.push(cid);
+                    }
+                }
+                Some(id)
+            }
+            "clone" | "master" => {
+                let id = self.new_rsc(xml_id.clone(), xml_id, RscKind::Clone, parent);
+                let mut meta = self.meta_for(e, parent, None);
+                if !meta.contains_key("resource-stickiness") {
+                    meta.insert("resource-stickiness".into(), "1".into());
+                }
+                let get = |k: &str| meta.get(k).map(String::as_str);
+                let promotable =
+                    e.name == "master" || get("promotable").map(is_true).unwrap_or(false);
+                let unique = get("globally-unique").map(is_true).unwrap_or(false);
+                let clone_max = get("clone-max")
+                    .map(|v| Score::parse(v).0.max(0) as usize)
+                    .unwrap_or(n_nodes);
+                let mut clone_node_max = get("clone-node-max")
+                    .map(|v| Score::parse(v).0.max(0) as usize)
+                    .unwrap_or(1);
+                if !unique {
+                    clone_node_max = 1;
+                }
+                let promoted_max = get("promoted-max")
+                    .or(get("master-max"))
+                    .map(|v| Score::parse(v).0.max(0) as usize)
+                    .unwrap_or(1);
+                let promoted_node_max = get("promoted-node-max")
+                    .or(get("master-node-max"))
+                    .map(|v| Score::parse(v).0.max(0) as usize)
+                    .unwrap_or(1);
+                let interleave = get("interleave").map(is_true).unwrap_or(false);
+                let notify = get("notify").map(is_true).unwrap_or(false);
+                {
+                    let r = &mut self.rscs[id];
+                    r.meta = meta;
+                    r.promotable = promotable;
+                    r.unique = unique;
+                    r.clone_max = clone_max;
+                    r.clone_node_max = clone_node_max;
+                    r.promoted_max = promoted_max;
+                    r.promoted_node_max = promoted_node_max;
+                    r.interleave = interleave;
+                    r.notify = notify;
+                }
+                self.apply_common(id);
+                let child = e
+                    .elements()
+                    .find(|c| c.name == "primitive" || c.name == "group");
+                if let Some(c) = child {
+                    for i in 0..clone_max {
+                        if let Some(cid) = self.build(c, Some(id), Some(i), n_nodes) {
+                            self.rscs[id].children.push(cid);
+                        }
+                    }
+                    // remember the template for orphans
+                    self.rscs[id]
+                        .params
+                        .insert("#child-xml-id".into(), c.attr("id").unwrap_or("").into());
+                }
+                Some(id)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Decide each node's state from `node_state` and transient attributes.
+fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
+    let status = cx.root.child("status");
+    let stonith = u.options.stonith_enabled;
+    for n in u.nodes.iter_mut() {
+        let ns = status.and_then(|s| {
+            s.elements()
+                .filter(|e| e.name == "node_state")
+                .find(|e| {
+                    e.attr("id") == Some(n.id.as_str())
+                        || (e.attr("id").is_none() && e.attr("uname") == Some(n.uname.as_str()))
+                })
+                .or_else(|| {
+                    s.elements()
+                        .filter(|e| e.name == "node_state")
+                        .find(|e| e.attr("uname") == Some(n.uname.as_str()))
+                })
+        });
+        // transient attributes
+        if let Some(ns) = ns {
+            n.has_state = true;
+            if let Some(ta) = ns.child("transient_attributes") {
+                let rctx = RuleContext {
+                    now: u.now,
+                    ..Default::default()
+                };
+                let mut m = BTreeMap::new();
+                cx.nvsets(ta, "instance_attributes", &rctx, &mut m, false);
+                for (k, v) in m {
+                    n.attrs.insert(k, v);
+                }
+            }
+        }
+        if n.kind != NodeKind::Member {
+            // remote/guest: online when their connection/container runs (decided later)
+            if let Some(ns) = ns {
+                if ns.attr("node_fenced").is_some() {}
+            }
+            continue;
+        }
+        let Some(ns) = ns else {
+            if stonith && u.options.startup_fencing {
+                n.unclean = true;
+            }
+            continue;
+        };
+        let in_ccm = ns.attr("in_ccm");
+        let crmd = ns.attr("crmd");
+        let join = ns.attr("join");
+        let expected = ns.attr("expected");
+        let ccm_ok = in_ccm
+            .map(|v| is_true(v) || v.parse::<i64>().map(|x| x > 0).unwrap_or(false))
+            .unwrap_or(false);
+        let crmd_ok = matches!(crmd, Some("online") | Some("true"));
+        let terminate = n
+            .attrs
+            .get("terminate")
+            .map(|v| is_true(v) || v.parse::<i64>().map(|x| x > 0).unwrap_or(false))
+            .unwrap_or(false);
+        let shutdown = n
+            .attrs
+            .get("shutdown")
+            .map(|v| v != "0" && !v.is_empty())
+            .unwrap_or(false);
+        if !stonith {
+            n.online = ccm_ok && crmd_ok && join == Some("member");
+            if !n.online
+                && expected == Some("member")
+                && (ccm_ok || crmd_ok)
+                && join != Some("down")
+            {
+                // partially up: pending
+                if ccm_ok {
+                    n.pending = true;
+                }
+            }
+        } else if in_ccm.is_none() {
+            n.unclean = true;
+            n.fence_reason = Some("peer has not been seen by the cluster".into());
+        } else if join == Some("banned") {
+            n.unclean = true;
+            n.fence_reason = Some("peer failed Pacemaker membership criteria".into());
+        } else if (expected.is_none() || expected == Some("down")) && !terminate {
+            if ccm_ok || crmd_ok {
+                if ccm_ok && crmd_ok && join == Some("member") {
+                    n.online = true;
+                } else {
+                    n.pending = true;
+                }
+            }
+        } else if !ccm_ok {
+            n.unclean = true;
+            n.fence_reason = Some("peer is no longer part of the cluster".into());
+        } else if !crmd_ok {
+            n.unclean = true;
+            n.fence_reason = Some("peer process is no longer available".into());
+        } else if terminate {
+            n.unclean = true;
+            n.online = true;
+            n.fence_reason = Some("termination was requested".into());
+        } else if join == Some("member") {
+            n.online = true;
+        } else {
+            n.pending = true;
+        }
+        if n.pending {
+            n.online = false;
+        }
+        if shutdown && n.online {
+            n.shutdown = true;
+        }
+    }
+    for n in u.nodes.iter_mut() {
+        if n.attrs.get("standby").map(|v| is_true(v)).unwrap_or(false) {
+            n.standby = true;
+        }
+        if n.attrs
+            .get("maintenance")
+            .map(|v| is_true(v))
+            .unwrap_or(false)
+        {
+            n.maintenance = true;
+        }
+    }
+}
+
+fn parse_hist_op(e: &Element) -> HistOp {
+    let i = |k: &str| e.attr(k).and_then(|v| v.trim().parse::<i64>().ok());
+    let expected_rc = e
+        .attr("transition-key")
+        .and_then(|k| k.split(':').nth(2))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    HistOp {
+        id: e.attr("id").unwrap_or("").to_string(),
+        task: e.attr("operation").unwrap_or("").to_string(),
+        interval_ms: e.attr("interval").map(parse_interval_ms).unwrap_or(0),
+        call_id: i("call-id").unwrap_or(0),
+        rc: i("rc-code").unwrap_or(0),
+        expected_rc,
+        op_status: i("op-status").unwrap_or(0),
+        last_rc_change: i("last-rc-change").or(i("last-run")).unwrap_or(0),
+        op_digest: e.attr("op-digest").map(str::to_string),
+        restart_digest: e.attr("op-restart-digest").map(str::to_string),
+        force_restart: e.attr("op-force-restart").map(str::to_string),
+        migrate_source: e.attr("migrate_source").map(str::to_string),
+        migrate_target: e.attr("migrate_target").map(str::to_string),
+    }
+}
+
+/// Evaluate a resource's ordered history on one node.
+fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, stonith: bool, promotable: bool) -> NodeHistory {
+    ops.sort_by(|a, b| {
+        let ka = if a.call_id < 0 { i64::MAX } else { a.call_id };
+        let kb = if b.call_id < 0 { i64::MAX } else { b.call_id };
+        ka.cmp(&kb)
+    });
+    let mut h = NodeHistory {
+        role: Role::Unknown,
+        ..Default::default()
+    };
+    let active_role = if promotable {
+        Role::Unpromoted
+    } else {
+        Role::Started
+    };
+    let mut failed_monitor: Option<(String, u64)> = None;
+    for op in &ops {
+        let task = op.task.as_str();
+        let probe = task == "monitor" && op.interval_ms == 0;
+        if op.op_status == -1 {
+            // pending
+            h.pending_task = Some(task.to_string());
+            match task {
+                "start" | "migrate_from" => {
+                    h.role = active_role;
+                }
+                "promote" => h.role = Role::Promoted,
+                "demote" => h.role = Role::Unpromoted,
+                "stop" if h.role < Role::Started => h.role = active_role,
+                _ => {}
+            }
+            if op.interval_ms > 0 {
+                h.active_recurring
+                    .insert((task.to_string(), op.interval_ms));
+            }
+            continue;
+        }
+        if op.op_status == 1 {
+            // cancelled
+            continue;
+        }
+        let mut success = op.rc == op.expected_rc && op.op_status == 0;
+        if probe && op.rc == 7 {
+            success = true;
+        }
+        if op.op_status != 0
+            && op.op_status != 4
+            && op.op_status != 5
+            && op.op_status != 2
+            && op.op_status != 7
+            && op.op_status != 6
+        {
+            // not supported etc: treat as failure
+            success = false;
+        }
+        let clear = |h: &mut NodeHistory| {
+            if matches!(
+                h.on_fail,
+                OnFail::Restart | OnFail::Block | OnFail::Ignore | OnFail::Demote
+            ) {
+                h.on_fail = OnFail::Ignore;
+                h.failed = false;
+                h.stop_failed = false;
+            }
+        };
+        if success {
+            match task {
+                "start" => {
+                    h.role = active_role;
+                    h.last_start_call = op.call_id;
+                    clear(&mut h);
+                    h.active_recurring.clear();
+                }
+                "migrate_from" => {
+                    h.role = active_role;
+                    h.last_start_call = op.call_id;
+                    clear(&mut h);
+                }
+                "migrate_to" => {
+                    h.role = active_role;
+                    h.migrating_to = op.migrate_target.clone();
+                }
+                "stop" => {
+                    h.role = Role::Stopped;
+                    clear(&mut h);
+                    h.active_recurring.clear();
+                    h.migrating_to = None;
+                }
+                "promote" => {
+                    h.role = Role::Promoted;
+                    clear(&mut h);
+                }
+                "demote" => {
+                    h.role = Role::Unpromoted;
+                    clear(&mut h);
+                }
+                "monitor" => {
+                    if op.rc == 7 {
+                        h.role = Role::Stopped;
+                        clear(&mut h);
+                    } else if op.rc == 8 {
+                        h.role = Role::Promoted;
+                    } else if op.rc == 0 && h.role <= Role::Stopped {
+                        h.role = active_role;
+                    }
+                    if op.interval_ms > 0 {
+                        h.active_recurring
+                            .insert((task.to_string(), op.interval_ms));
+                        if failed_monitor.as_ref() == Some(&(task.to_string(), op.interval_ms)) {
+                            clear(&mut h);
+                        }
+                    }
+                }
+                _ => {
+                    if op.interval_ms > 0 {
+                        h.active_recurring
+                            .insert((task.to_string(), op.interval_ms));
+                    }
+                }
+            }
+            continue;
+        }
+        // failure
+        if op.interval_ms > 0 {
+            failed_monitor = Some((task.to_string(), op.interval_ms));
+            h.active_recurring
+                .insert((task.to_string(), op.interval_ms));
+        }
+        let cfg = r
+            .ops
+            .iter()
+            .find(|d| d.name == task && d.interval_ms == op.interval_ms)
+            .and_then(|d| d.on_fail);
+        let mut on_fail = cfg.unwrap_or(if task == "stop" {
+            if stonith {
+                OnFail::Fence
+            } else {
+                OnFail::Block
+            }
+        } else {
+            OnFail::Restart
+        });
+        if on_fail == OnFail::Demote && task != "promote" && !(task == "monitor" && op.rc == 8) {
+            on_fail = OnFail::Restart;
+        }
+        // masked probe failures: not installed / not configured
+        let hard = matches!(op.rc, 2 | 4 | 5)
+            || (op.rc == 3 && op.interval_ms == 0)
+            || op.op_status == 7
+            || op.op_status == 5;
+        if probe && (op.rc == 5 || op.op_status == 7) {
+            h.hard_ban = true;
+            h.role = Role::Stopped;
+            continue;
+        }
+        if op.rc == 6 || op.op_status == 6 {
+            h.fatal = true;
+        }
+        if hard && !probe {
+            h.hard_ban = true;
+        }
+        if probe && hard {
+            h.hard_ban = true;
+        }
+        match task {
+            "stop" => {
+                h.stop_failed = true;
+                h.role = active_role.max(h.role);
+            }
+            "promote" => h.role = Role::Promoted,
+            "demote" => {
+                if op.rc == 7 {
+                    h.role = Role::Stopped
+                } else {
+                    h.role = Role::Unpromoted
+                }
+            }
+            "migrate_to" | "migrate_from" => {}
+            _ => {}
+        }
+        if op.rc == 8 && task == "monitor" {
+            h.role = Role::Promoted;
+        } else if h.role < Role::Started {
+            h.role = active_role;
+        }
+        if on_fail == OnFail::Ignore {
+            continue;
+        }
+        h.failed = true;
+        if on_fail > h.on_fail {
+            h.on_fail = on_fail;
+        }
+    }
+    if h.role == Role::Unknown {
+        h.role = Role::Stopped;
+    }
+    h.ops = ops;
+    h
+}
+
+fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
+    let Some(status) = cx.root.child("status") else {
+        return;
+    };
+    let stonith = u.options.stonith_enabled;
+    for ns in status.elements().filter(|e| e.name == "node_state") {
+        let nid = u.nodes.iter().position(|n| {
+            Some(n.id.as_str()) == ns.attr("id")
+                || (ns.attr("id").is_none() && Some(n.uname.as_str()) == ns.attr("uname"))
+        });
+        let nid = match nid {
+            Some(x) => x,
+            None => match u
+                .nodes
+                .iter()
+                .position(|n| Some(n.uname.as_str()) == ns.attr("uname"))
+            {
+                Some(x) => x,
+                None => continue,
+            },
+        };
+        let node = &u.nodes[nid];
+        // offline nodes without fencing: history not unpacked
+        if !node.online
+            && !node.unclean
+            && !node.pending
+            && node.kind == NodeKind::Member
+            && !stonith
+        {
+            continue;
+        }
+        if !node.online && !node.unclean && !node.pending && node.kind == NodeKind::Member {
+            // cleanly down: nothing is running there
+            continue;
+        }
+        let Some(lrm) = ns.child("lrm") else { continue };
+        let Some(lrs) = lrm.child("lrm_resources") else {
+            continue;
+        };
+        for lr in lrs.elements().filter(|e| e.name == "lrm_resource") {
+            let Some(rid) = lr.attr("id") else { continue };
+            let ops: Vec<HistOp> = lr
+                .elements()
+                .filter(|e| e.name == "lrm_rsc_op")
+                .map(parse_hist_op)
+                .collect();
+            let target = find_history_target(u, rid, nid, lr, &ops);
+            let Some(target) = target else { continue };
+            let promotable = u.rscs[target]
+                .parent
+                .map(|p| {
+                    let p = if u.rscs[p].kind == RscKind::Group {
+                        u.rscs[p].parent.unwrap_or(p)
+                    } else {
+                        p
+                    };
+                    u.rscs[p].promotable
+                })
+                .unwrap_or(false);
+            let h = eval_history(&u.rscs[target], ops, stonith, promotable);
+            let r = &mut u.rscs[target];
+            if h.role > Role::Stopped {
+                if !r.running_on.contains(&nid) {
+                    r.running_on.push(nid);
+                }
+                if h.role > r.role || r.role == Role::Unknown {
+                    r.role = h.role;
+                }
+            }
+            r.history.insert(nid, h);
+        }
+    }
+    // derive per-resource failure state
+    let now = u.now;
+    let legacy = u.options.legacy_failcount;
+    let start_fatal = u.options.start_failure_is_fatal;
+    for ri in 0..u.rscs.len() {
+        if !u.rscs[ri].is_leaf() {
+            continue;
+        }
+        let nodes: Vec<NodeId> = u.rscs[ri].history.keys().copied().collect();
+        for nid in nodes {
+            let h = u.rscs[ri].history[&nid].clone();
+            let uname = u.nodes[nid].uname.clone();
+            let unclean = u.nodes[nid].unclean;
+            let r = &mut u.rscs[ri];
+            if h.hard_ban {
+                r.status_bans.insert(nid, "hard error".into());
+            }
+            if h.fatal {
+                r.ban_everywhere = true;
+            }
+            if h.stop_failed && h.failed {
+                r.status_bans.insert(nid, "__stop_fail__".into());
+            }
+            if let Some(t) = &h.pending_task {
+                if t == "start" || t == "migrate_from" {
+                    r.pending_start = true;
+                }
+            }
+            if h.failed && !unclean {
+                match h.on_fail {
+                    OnFail::Restart | OnFail::Demote => {
+                        if h.role > Role::Stopped {
+                            r.failed = true;
+                            r.failed_nodes.insert(nid);
+                        }
+                    }
+                    OnFail::Block => {
+                        r.failed = true;
+                        r.failed_nodes.insert(nid);
+                        r.managed = false;
+                        r.blocked = true;
+                    }
+                    OnFail::Stop => {
+                        r.failed = true;
+                        r.failed_nodes.insert(nid);
+                        r.forced_stop = true;
+                    }
+                    OnFail::Migrate => {
+                        r.failed = true;
+                        r.failed_nodes.insert(nid);
+                        r.status_bans
+                            .insert(nid, "__action_migration_auto__".into());
+                    }
+                    OnFail::Standby => {
+                        r.failed = true;
+                        r.failed_nodes.insert(nid);
+                        u.nodes[nid].standby = true;
+                    }
+                    OnFail::Fence => {
+                        r.failed = true;
+                        r.failed_nodes.insert(nid);
+                        let rid = r.id.clone();
+                        let n = &mut u.nodes[nid];
+                        n.unclean = true;
+                        if n.fence_reason.is_none() {
+                            n.fence_reason = Some(format!("{rid} failed there"));
+                        }
+                    }
+                    OnFail::Ignore => {}
+                }
+            }
+            // fail counts / migration-threshold
+            let r = &u.rscs[ri];
+            let base = if r.unique {
+                r.id.clone()
+            } else {
+                r.xml_id.clone()
+            };
+            let attrs = &u.nodes[nid].attrs;
+            let mut count = Score::ZERO;
+            let mut last_failure = 0i64;
+            for (k, v) in attrs {
+                let matches = if legacy {
+                    k == &format!("fail-count-{base}")
+                } else {
+                    k == &format!("fail-count-{base}")
+                        || k.starts_with(&format!("fail-count-{base}#"))
+                };
+                if matches {
+                    count = count.add(Score::parse(v));
+                }
+                if k == &format!("last-failure-{base}")
+                    || k.starts_with(&format!("last-failure-{base}#"))
+                {
+                    last_failure = last_failure.max(v.parse().unwrap_or(0));
+                }
+            }
+            let _ = start_fatal;
+            let _ = &uname;
+            if count.0 > 0 {
+                let expired = r.failure_timeout > 0
+                    && last_failure > 0
+                    && now > last_failure + r.failure_timeout;
+                if expired {
+                    u.clear_failcounts.push((ri, nid));
+                } else if r.migration_threshold > 0 && count.0 >= r.migration_threshold {
+                    let key = "__fail_limit__";
+                    u.rscs[ri].status_bans.insert(nid, key.into());
+                }
+            }
+        }
+        // a managed resource active on an offline node makes that node unclean
+        let r = &u.rscs[ri];
+        if r.managed && stonith {
+            let rid = r.id.clone();
+            for &nid in &r.running_on.clone() {
+                let n = &mut u.nodes[nid];
+                if !n.online && !n.unclean && n.kind == NodeKind::Member && !n.pending {
+                    n.unclean = true;
+                    n.fence_reason = Some(format!("{rid} is thought to be active there"));
+                }
+            }
+        }
+    }
+}
+
+/// Map a history entry id to a leaf resource (binding anonymous clone
+/// instances as Pacemaker's `find_anonymous_clone` does). Creates orphans.
+fn find_history_target(
+    u: &mut Unpacked,
+    rid: &str,
+    nid: NodeId,
+    lr: &Element,
+    ops: &[HistOp],
+) -> Option<RscId> {
+    // exact match on a leaf (primitives, unique instances)
+    if let Some(&i) = u.rsc_by_id.get(rid) {
+        if u.rscs[i].is_leaf() {
+            let under_anon_clone = clone_of(&u.rscs, i)
+                .map(|c| !u.rscs[c].unique)
+                .unwrap_or(false);
+            if !under_anon_clone {
+                return Some(i);
+            }
+        }
+    }
+    let base = rid.split(':').next().unwrap_or(rid);
+    // anonymous clone child?
+    let clone = u.rscs.iter().position(|r| {
+        r.kind == RscKind::Clone && r.params.get("#child-xml-id").map(String::as_str) == Some(base)
+    });
+    let clone = clone.or_else(|| {
+        // member of a cloned group
+        u.rscs.iter().position(|r| {
+            r.kind == RscKind::Clone
+                && r.children.first().is_some_and(|&c| {
+                    u.rscs[c].kind == RscKind::Group
+                        && u.rscs[c].children.iter().any(|&m| u.rscs[m].xml_id == base)
+                })
+        })
+    });
+    if let Some(c) = clone {
+        if u.rscs[c].unique {
+            if let Some(&i) = u.rsc_by_id.get(rid) {
+                return Some(i);
+            }
+            return make_orphan(u, rid, lr, ops);
+        }
+        let instances = u.rscs[c].children.clone();
+        let member_of = |u: &Unpacked, inst: RscId| -> Option<RscId> {
+            if u.rscs[inst].kind == RscKind::Group {
+                u.rscs[inst]
+                    .children
+                    .iter()
+                    .copied()
+                    .find(|&m| u.rscs[m].xml_id == base)
+            } else if u.rscs[inst].xml_id == base {
+                Some(inst)
+            } else {
+                None
+            }
+        };
+        let locations = |u: &Unpacked, inst: RscId| -> BTreeSet<NodeId> {
+            let mut l = Vec::new();
+            leaves(&u.rscs, inst, &mut l);
+            let mut s = BTreeSet::new();
+            for x in l {
+                s.extend(u.rscs[x].running_on.iter().copied());
+                if u.rscs[x]
+                    .history
+                    .get(&nid)
+                    .and_then(|h| h.pending_task.as_ref())
+                    .is_some()
+                {
+                    s.insert(nid);
+                }
+            }
+            s
+        };
+        let mut inactive = None;
+        for &inst in &instances {
+            let locs = locations(u, inst);
+            if !locs.is_empty() {
+                if locs.len() == 1 && locs.contains(&nid) {
+                    if let Some(m) = member_of(u, inst) {
+                        if !u.rscs[m].history.contains_key(&nid) {
+                            return Some(m);
+                        }
+                    }
+                }
+            } else if inactive.is_none() {
+                if let Some(m) = member_of(u, inst) {
+                    if !u.rscs[m].history.contains_key(&nid) {
+                        inactive = Some(m);
+                    }
+                }
+            }
+        }
+        if let Some(m) = inactive {
+            return Some(m);
+        }
+        return make_orphan(u, rid, lr, ops);
+    }
+    if u.rsc_by_id.contains_key(rid) {
+        return None;
+    }
+    make_orphan(u, rid, lr, ops)
+}
+
+pub fn clone_of(rscs: &[Rsc], i: RscId) -> Option<RscId> {
+    let mut p = rscs[i].parent;
+    while let Some(x) = p {
+        if rscs[x].kind == RscKind::Clone {
+            return Some(x);
+        }
+        p = rscs[x].parent;
+    }
+    None
+}
+
+fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Option<RscId> {
+    // only interesting if it was ever active
+    let _ = ops;
+    if let Some(&i) = u.rsc_by_id.get(rid) {
+        if u.rscs[i].orphan {
+            return Some(i);
+        }
+    }
+    let idx = u.rscs.len();
+    let base = rid.split(':').next().unwrap_or(rid).to_string();
+    let xml_index = idx + 100_000;
+    u.rscs.push(Rsc {
+        id: rid.to_string(),
+        xml_id: base,
+        kind: RscKind::Primitive,
+        class: lr.attr("class").unwrap_or("ocf").to_string(),
+        provider: lr.attr("provider").map(str::to_string),
+        agent: lr.attr("type").unwrap_or("").to_string(),
+        parent: None,
+        children: Vec::new(),
+        meta: BTreeMap::new(),
+        params: BTreeMap::new(),
+        utilization: BTreeMap::new(),
+        ops: Vec::new(),
+        orphan: true,
+        managed: true,
+        blocked: false,
+        priority: 0,
+        stickiness: 0,
+        migration_threshold: INFINITY,
+        failure_timeout: 0,
+        target_role: Some(Role::Stopped),
+        promotable: false,
+        unique: false,
+        clone_max: 0,
+        clone_node_max: 1,
+        promoted_max: 1,
+        promoted_node_max: 1,
+        interleave: false,
+        notify: false,
+        instance: None,
+        history: BTreeMap::new(),
+        running_on: Vec::new(),
+        role: Role::Stopped,
+        failed: false,
+        failed_nodes: BTreeSet::new(),
+        status_bans: BTreeMap::new(),
+        ban_everywhere: true,
+        forced_stop: true,
+        pending_start: false,
+        partial_migration: None,
+        xml_index,
+    });
+    u.rsc_by_id.insert(rid.to_string(), idx);
+    u.top_xml.push(idx);
+    Some(idx)
+}

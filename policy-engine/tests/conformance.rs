@@ -1,0 +1,113 @@
+//! Conformance gate: runs `tandem-simulate` over the visible Pacemaker
+//! scheduler corpus (`../shared/conformance/scheduler`, read at run time)
+//! through the corpus's own runner, prints the pass counts, and fails if they
+//! drop below the ratchet floors below (which may only go up).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Cases with a non-empty expected Transition Summary that must pass.
+const FLOOR_NON_EMPTY: usize = 258;
+/// Cases with an empty expected Transition Summary that must pass.
+const FLOOR_EMPTY: usize = 66;
+
+fn corpus() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/scheduler");
+    assert!(
+        p.join("run.py").is_file(),
+        "scheduler conformance corpus not found at {} (expected the workspace's sibling ../shared)",
+        p.display()
+    );
+    p
+}
+
+#[test]
+fn transition_summary_conformance() {
+    let dir = corpus();
+    let sim = env!("CARGO_BIN_EXE_tandem-simulate");
+    let out_json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy-conformance.json");
+    let status = Command::new("python3")
+        .arg(dir.join("run.py"))
+        .arg(&dir)
+        .args(["--sim", sim, "--jobs", "2", "--json"])
+        .arg(&out_json)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("python3 must be installed to run the conformance runner");
+    assert!(
+        out_json.is_file(),
+        "runner produced no results: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    // name -> ok, via python's json module (no JSON parser in this crate)
+    let listing = Command::new("python3")
+        .args([
+            "-c",
+            "import json,sys\nfor c in json.load(open(sys.argv[1])): print(c['name'], int(bool(c['ok'])))",
+        ])
+        .arg(&out_json)
+        .output()
+        .expect("python3");
+    let results: BTreeMap<String, bool> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (n, ok) = l.rsplit_once(' ')?;
+            Some((n.to_string(), ok == "1"))
+        })
+        .collect();
+    // index.csv: name,split,features,args,nodes,primitives,ts_lines,...
+    let index = std::fs::read_to_string(dir.join("index.csv")).expect("index.csv");
+    let mut non_empty = (0usize, 0usize);
+    let mut empty = (0usize, 0usize);
+    let mut families: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for line in index.lines().skip(1) {
+        let cols: Vec<&str> = line.splitn(9, ',').collect();
+        if cols.len() < 8 {
+            continue;
+        }
+        let name = cols[0];
+        let ts_lines: usize = cols[6].parse().unwrap_or(0);
+        let ok = *results.get(name).unwrap_or(&false);
+        if ts_lines == 0 {
+            empty.1 += 1;
+            empty.0 += ok as usize;
+        } else {
+            non_empty.1 += 1;
+            non_empty.0 += ok as usize;
+            for f in cols[2].split(';') {
+                let e = families.entry(f.to_string()).or_default();
+                e.1 += 1;
+                e.0 += ok as usize;
+            }
+        }
+    }
+    println!("Transition Summary criterion (visible corpus):");
+    println!(
+        "  non-empty-summary cases passed: {} / {}",
+        non_empty.0, non_empty.1
+    );
+    println!(
+        "  empty-summary cases passed:     {} / {}",
+        empty.0, empty.1
+    );
+    println!("  per family (non-empty cases):");
+    for (f, (p, n)) in &families {
+        println!(
+            "    {f:<20} {p:>4} / {n:<4} {:>5.1}%",
+            100.0 * *p as f64 / (*n).max(1) as f64
+        );
+    }
+    assert!(
+        non_empty.0 >= FLOOR_NON_EMPTY,
+        "non-empty-summary passes fell to {} (floor {})",
+        non_empty.0,
+        FLOOR_NON_EMPTY
+    );
+    assert!(
+        empty.0 >= FLOOR_EMPTY,
+        "empty-summary passes fell to {} (floor {})",
+        empty.0,
+        FLOOR_EMPTY
+    );
+}
