@@ -81,8 +81,8 @@ pub mod runner;
 pub use agent::{AgentDirs, AgentSpec, CLASSES};
 pub use error::LrmError;
 pub use executor::{Lrm, LrmConfig, LrmEvent, OpKey, OpRecord};
-pub use request::{parse_duration, Action, EnvSettings, OpRequest};
-pub use result::{ExecResult, ExecStatus, OcfRc};
+pub use request::{parse_duration, Action, EnvSettings, Notify, OpRequest};
+pub use result::{ExecResult, ExecStatus, OcfRc, Severity};
 
 /// Exit status of `tandem-lrm exec` for a timed-out operation: Pacemaker's
 /// `PCMK_OCF_TIMEOUT` (198), the code it reports for an agent timeout.

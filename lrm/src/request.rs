@@ -161,6 +161,65 @@ impl OpRequest {
     }
 }
 
+/// Clone notification data, passed to `notify` (and to the actions being
+/// notified about) as `OCF_RESKEY_CRM_meta_notify_*` (see `reference/ocf` §5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Notify {
+    /// `pre` or `post`.
+    pub kind: String,
+    /// `start`, `stop`, `promote` or `demote`.
+    pub operation: String,
+    /// Lists by name without the `notify_` prefix (`start_resource`,
+    /// `active_uname`, ...). Missing standard lists are sent as `" "`.
+    pub lists: BTreeMap<String, Vec<String>>,
+}
+
+/// The list variables Pacemaker 2.1 always sends with notifications.
+pub const NOTIFY_LISTS: &[&str] = &[
+    "start_resource",
+    "start_uname",
+    "stop_resource",
+    "stop_uname",
+    "promote_resource",
+    "promote_uname",
+    "demote_resource",
+    "demote_uname",
+    "active_resource",
+    "active_uname",
+    "inactive_resource",
+    "master_resource",
+    "master_uname",
+    "promoted_resource",
+    "promoted_uname",
+    "slave_resource",
+    "slave_uname",
+    "unpromoted_resource",
+    "unpromoted_uname",
+    "available_uname",
+    "all_uname",
+];
+
+impl Notify {
+    /// Adds the notification variables to `req`'s meta attributes. An empty
+    /// list is a single space, as Pacemaker sends it (agents test for it).
+    pub fn apply(&self, req: &mut OpRequest) {
+        req.meta.insert("notify_type".into(), self.kind.clone());
+        req.meta
+            .insert("notify_operation".into(), self.operation.clone());
+        let mut names: Vec<&str> = NOTIFY_LISTS.to_vec();
+        names.extend(self.lists.keys().map(String::as_str));
+        for name in names {
+            let v = self
+                .lists
+                .get(name)
+                .map(|l| l.join(" "))
+                .unwrap_or_default();
+            let v = if v.is_empty() { " ".to_string() } else { v };
+            req.meta.insert(format!("notify_{name}"), v);
+        }
+    }
+}
+
 /// Parses a Pacemaker-style duration: `20`, `20s`, `500ms`, `2min`, `1h`.
 /// A bare number means seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, LrmError> {
@@ -435,6 +494,47 @@ mod tests {
 
     fn get<'a>(env: &'a [(String, String)], k: &str) -> Option<&'a str> {
         env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn notify_lists_use_a_space_for_empty() {
+        let mut req = OpRequest::new(
+            "c",
+            "ocf:pacemaker:Stateful".parse().unwrap(),
+            Action::Notify,
+        );
+        let mut n = Notify {
+            kind: "pre".into(),
+            operation: "promote".into(),
+            ..Notify::default()
+        };
+        n.lists
+            .insert("promote_resource".into(), vec!["c:0".into()]);
+        n.lists
+            .insert("active_resource".into(), vec!["c:0".into(), "c:1".into()]);
+        n.apply(&mut req);
+        let Plan::Run(inv) = plan(&req, &EnvSettings::default()) else {
+            panic!()
+        };
+        let e = &inv.env;
+        assert_eq!(get(e, "OCF_RESKEY_CRM_meta_notify_type"), Some("pre"));
+        assert_eq!(
+            get(e, "OCF_RESKEY_CRM_meta_notify_operation"),
+            Some("promote")
+        );
+        assert_eq!(
+            get(e, "OCF_RESKEY_CRM_meta_notify_promote_resource"),
+            Some("c:0")
+        );
+        assert_eq!(
+            get(e, "OCF_RESKEY_CRM_meta_notify_active_resource"),
+            Some("c:0 c:1")
+        );
+        assert_eq!(
+            get(e, "OCF_RESKEY_CRM_meta_notify_stop_resource"),
+            Some(" ")
+        );
+        assert_eq!(get(e, "OCF_RESKEY_CRM_meta_notify_all_uname"), Some(" "));
     }
 
     #[test]

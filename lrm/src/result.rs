@@ -263,6 +263,65 @@ impl ExecResult {
     }
 }
 
+/// How bad an operation's outcome is, in Pacemaker's terms (see
+/// `reference/ocf` §3): what the cluster should do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// As expected (or a cancelled recurring op, which is not a failure).
+    Ok,
+    /// Recover in place (stop/start), count a failure.
+    Soft,
+    /// Ban the resource from this node.
+    Hard,
+    /// Stop the resource everywhere; no recovery.
+    Fatal,
+}
+
+impl ExecResult {
+    /// Classifies the result against the rc the caller expected (`expected`
+    /// is 7 for probes, 8 for promoted-role monitors, else 0). A probe that
+    /// finds the resource active (0/8) or not installed (5) is not a failure:
+    /// it is how the cluster discovers state. Degraded results (190/191)
+    /// count as their non-degraded counterparts.
+    pub fn severity(&self, expected: OcfRc, is_probe: bool) -> Severity {
+        let rc = match (self.status, self.rc) {
+            (ExecStatus::Cancelled, _) => return Severity::Ok,
+            (ExecStatus::Timeout | ExecStatus::Error, _) => return Severity::Soft,
+            (ExecStatus::NotInstalled | ExecStatus::NotSupported, _) => {
+                return if is_probe {
+                    Severity::Ok
+                } else {
+                    Severity::Hard
+                }
+            }
+            (ExecStatus::Done, None) => return Severity::Soft,
+            (ExecStatus::Done, Some(rc)) => match rc {
+                OcfRc::Degraded => OcfRc::Success,
+                OcfRc::DegradedPromoted => OcfRc::RunningPromoted,
+                rc => rc,
+            },
+        };
+        if rc == expected {
+            return Severity::Ok;
+        }
+        if is_probe
+            && matches!(
+                rc,
+                OcfRc::Success | OcfRc::RunningPromoted | OcfRc::NotRunning | OcfRc::ErrInstalled
+            )
+        {
+            return Severity::Ok;
+        }
+        match rc {
+            OcfRc::ErrArgs | OcfRc::ErrUnimplemented | OcfRc::ErrPerm | OcfRc::ErrInstalled => {
+                Severity::Hard
+            }
+            OcfRc::ErrConfigured => Severity::Fatal,
+            _ => Severity::Soft,
+        }
+    }
+}
+
 /// Extracts the exit reason: the text after the last line of `stderr` that
 /// starts with `prefix` (Pacemaker's `parse_exit_reason_from_stderr`).
 pub fn exit_reason(stderr: &str, prefix: &str) -> Option<String> {
@@ -295,6 +354,30 @@ mod tests {
             Some("second one")
         );
         assert_eq!(exit_reason("nothing", "ocf-exit-reason:"), None);
+    }
+
+    #[test]
+    fn severity_follows_pacemaker_failure_classes() {
+        let done = |c: u8| ExecResult::immediate(OcfRc::from_code(c), String::new());
+        use Severity::*;
+        assert_eq!(done(0).severity(OcfRc::Success, false), Ok);
+        assert_eq!(done(190).severity(OcfRc::Success, false), Ok);
+        assert_eq!(done(7).severity(OcfRc::NotRunning, true), Ok);
+        assert_eq!(done(0).severity(OcfRc::NotRunning, true), Ok);
+        assert_eq!(done(5).severity(OcfRc::NotRunning, true), Ok);
+        assert_eq!(done(7).severity(OcfRc::Success, false), Soft);
+        assert_eq!(done(1).severity(OcfRc::Success, false), Soft);
+        assert_eq!(done(2).severity(OcfRc::Success, false), Hard);
+        assert_eq!(done(5).severity(OcfRc::Success, false), Hard);
+        assert_eq!(done(6).severity(OcfRc::Success, false), Fatal);
+        assert_eq!(done(6).severity(OcfRc::NotRunning, true), Fatal);
+        assert_eq!(done(0).severity(OcfRc::RunningPromoted, false), Soft);
+        let t = ExecResult::failed(ExecStatus::Timeout, "t");
+        assert_eq!(t.severity(OcfRc::Success, false), Soft);
+        let c = ExecResult::failed(ExecStatus::Cancelled, "c");
+        assert_eq!(c.severity(OcfRc::Success, false), Ok);
+        let n = ExecResult::failed(ExecStatus::NotInstalled, "n");
+        assert_eq!(n.severity(OcfRc::Success, false), Hard);
     }
 
     #[test]

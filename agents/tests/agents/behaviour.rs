@@ -318,3 +318,60 @@ async fn stateful_promotion_scores_through_the_lrm() {
         vec!["Dummy", "Filesystem", "IPaddr2", "Stateful", "mysql"]
     );
 }
+
+/// Every agent's meta-data validates against resource-agents' DTD and
+/// RelaxNG schema, and documents every parameter.
+#[test]
+fn metadata_is_valid_and_complete() {
+    crate::support::require("xmllint", "libxml2-utils");
+    let schemas = std::path::Path::new("/usr/share/resource-agents");
+    assert!(
+        schemas.join("metadata.rng").exists(),
+        "/usr/share/resource-agents/metadata.rng is missing: install the Debian package 'resource-agents'"
+    );
+    let inst = Installed::new();
+    for name in agents::AGENTS {
+        let (rc, _, _) = run_agent(&inst.agent(name), "meta-data", &[], &[], None);
+        assert_eq!(rc, 0);
+        let out = Command::new(inst.agent(name))
+            .arg("meta-data")
+            .env_clear()
+            .output()
+            .unwrap();
+        let xml = String::from_utf8(out.stdout).unwrap();
+        for args in [
+            vec!["--noout", "--valid", "-"],
+            vec!["--noout", "--relaxng", "metadata.rng", "-"],
+        ] {
+            let mut child = Command::new("xmllint")
+                .args(&args)
+                .current_dir(schemas)
+                .stdin(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(xml.as_bytes())
+                .unwrap();
+            let res = child.wait_with_output().unwrap();
+            assert!(
+                res.status.success(),
+                "{name} {args:?}: {}",
+                String::from_utf8_lossy(&res.stderr)
+            );
+        }
+        let md = agents::agent(name).unwrap().metadata();
+        for p in &md.params {
+            assert!(
+                !p.short.is_empty() && p.long.len() > 20,
+                "{name}: parameter {} is undocumented",
+                p.name
+            );
+        }
+        assert!(xml.contains(&format!("<resource-agent name=\"{name}\"")));
+    }
+}

@@ -113,7 +113,7 @@ async fn debian_dummy_lifecycle() {
 
 #[tokio::test]
 async fn debian_stateful_promotion_through_attribute_interface() {
-    let agent = debian_agent("ocf:pacemaker:Stateful", "pacemaker");
+    let agent = debian_agent("ocf:pacemaker:Stateful", "pacemaker-resource-agents");
     let d = tempfile::tempdir().unwrap();
     let lrm = lrm_in(d.path());
     let attrs = lrm.attributes().unwrap().unwrap();
@@ -132,6 +132,31 @@ async fn debian_stateful_promotion_through_attribute_interface() {
     )
     .await;
     assert_eq!(score().as_deref(), Some("5"));
+    // A pre-promote notification reaches the agent with Pacemaker's lists.
+    let envfile = d.path().join("env.txt");
+    let mut notify = base.clone().param("envfile", envfile.display().to_string());
+    notify.action = Action::Notify;
+    let mut n = lrm::Notify {
+        kind: "pre".into(),
+        operation: "promote".into(),
+        ..Default::default()
+    };
+    n.lists.insert("promote_resource".into(), vec!["s1".into()]);
+    n.apply(&mut notify);
+    assert!(lrm.exec(notify).await.result.is(Success));
+    let env = std::fs::read_to_string(&envfile).unwrap();
+    assert!(
+        env.contains("OCF_RESKEY_CRM_meta_notify_type=pre\n"),
+        "{env}"
+    );
+    assert!(
+        env.contains("OCF_RESKEY_CRM_meta_notify_promote_resource=s1\n"),
+        "{env}"
+    );
+    assert!(
+        env.contains("OCF_RESKEY_CRM_meta_notify_stop_resource= \n"),
+        "{env}"
+    );
     lifecycle(
         &lrm,
         &base,
