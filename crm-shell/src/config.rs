@@ -442,8 +442,19 @@ impl Config {
         if at(&self.conf, &p).name != "primitive" {
             return err(format!("monitor: {rsc} is not a primitive"));
         }
+        let interval = op.attr("interval").unwrap_or("0").to_string();
+        let dup = at(&self.conf, &p).child("operations").is_some_and(|ops| {
+            ops.elements().any(|o| {
+                o.attr("name") == Some("monitor") && o.attr("interval") == Some(interval.as_str())
+            })
+        });
+        if dup {
+            return err(format!(
+                "{rsc} already has a monitor op with interval {interval}"
+            ));
+        }
         let mut used = self.used_ids();
-        let base = format!("{rsc}-monitor-{}", op.attr("interval").unwrap_or("0"));
+        let base = format!("{rsc}-monitor-{interval}");
         op.set_attr("id", ids::unique(&base, &mut used));
         let prim = at_mut(&mut self.conf, &p);
         if prim.child("operations").is_none() {

@@ -515,9 +515,32 @@ impl<'a> Shell<'a> {
             );
             return;
         }
-        let verrs = verify_errors(&staged);
+        let mut verrs = verify_errors(&staged);
         for w in verify_warnings(&staged) {
             self.warn(w);
+        }
+        // the cib crate's validation of the whole candidate CIB: its errors
+        // are what Pacemaker would refuse or ignore (bad roles, bad
+        // property values), so they block a commit unless forced
+        if let Ok(mut cand) = self.store.load() {
+            match cand.child_mut("configuration") {
+                Some(c) => *c = staged.conf.clone(),
+                None => cand.push(staged.conf.clone()),
+            }
+            // re-read the text that would be written, so problems carry
+            // the line and column they will have in the CIB file
+            let model = cib::model::Cib::parse(&cand.to_xml())
+                .unwrap_or_else(|_| cib::model::Cib::from_element(&cand));
+            for p in cib::validate::validate(&model) {
+                if !p.path.starts_with("/cib/configuration") {
+                    continue;
+                }
+                let text = format!("{}: {}", p.path, p.message);
+                match p.severity {
+                    cib::validate::Severity::Error => verrs.push(text),
+                    _ => self.warn(text),
+                }
+            }
         }
         if !verrs.is_empty() {
             for e in &verrs {

@@ -359,6 +359,9 @@ fn attr_set(cx: &Ctx, kw: &str, set: &Element, mask: bool) -> String {
         return format!("{kw} $id-ref={r}");
     }
     let mut parts = vec![kw.to_string()];
+    if let Some(id) = set.attr("id").filter(|id| cx.referenced.contains(*id)) {
+        parts.push(format!("$id={id}"));
+    }
     if let Some(s) = set.attr("score") {
         parts.push(format!("{}:", score_show(s)));
     }
@@ -381,6 +384,13 @@ fn set_kw(name: &str) -> Option<&'static str> {
     })
 }
 
+/// crmsh prints an object's description as its own continuation line.
+fn description(el: &Element, lines: &mut Vec<String>) {
+    if let Some(d) = el.attr("description") {
+        lines.push(format!("description={}", q(d)));
+    }
+}
+
 fn agent(el: &Element) -> String {
     if let Some(t) = el.attr("template") {
         return format!("@{t}");
@@ -400,11 +410,9 @@ fn primitive(cx: &Ctx, el: &Element) -> String {
     } else {
         "primitive"
     };
-    let mut head = format!("{word} {} {}", id_of(el), agent(el));
-    if let Some(d) = el.attr("description") {
-        head.push_str(&format!(" description={}", q(d)));
-    }
+    let head = format!("{word} {} {}", id_of(el), agent(el));
     let mut lines = vec![head];
+    description(el, &mut lines);
     for c in el.elements() {
         if let Some(kw) = set_kw(&c.name) {
             lines.push(attr_set(cx, kw, c, kw == "params"));
@@ -448,10 +456,8 @@ fn container(cx: &Ctx, el: &Element) -> String {
         head.push(' ');
         head.push_str(c.attr("id").unwrap_or(""));
     }
-    if let Some(d) = el.attr("description") {
-        head.push_str(&format!(" description={}", q(d)));
-    }
     let mut lines = vec![head];
+    description(el, &mut lines);
     for c in el.elements() {
         if let Some(kw) = set_kw(&c.name) {
             lines.push(attr_set(cx, kw, c, false));
@@ -495,13 +501,11 @@ fn node(cx: &Ctx, el: &Element) -> String {
     } else {
         format!("node {uname}")
     };
-    if let Some(t) = el.attr("type") {
+    if let Some(t) = el.attr("type").filter(|t| *t != "normal") {
         head.push_str(&format!(":{t}"));
     }
-    if let Some(d) = el.attr("description") {
-        head.push_str(&format!(" description={}", q(d)));
-    }
     let mut lines = vec![head];
+    description(el, &mut lines);
     for c in el.elements() {
         let kw = match c.name.as_str() {
             "instance_attributes" => "attributes",
@@ -735,11 +739,9 @@ fn acl_role(el: &Element) -> String {
 }
 
 fn alert(cx: &Ctx, el: &Element) -> String {
-    let mut head = format!("alert {} {}", id_of(el), q(el.attr("path").unwrap_or("")));
-    if let Some(d) = el.attr("description") {
-        head.push_str(&format!(" description={}", q(d)));
-    }
+    let head = format!("alert {} {}", id_of(el), q(el.attr("path").unwrap_or("")));
     let mut lines = vec![head];
+    description(el, &mut lines);
     for c in el.elements() {
         match c.name.as_str() {
             "instance_attributes" => lines.push(attr_set(cx, "attributes", c, false)),
