@@ -141,9 +141,20 @@ fn filesystem_refuses_double_mount_and_kills_holders() {
         p("device", &lo.dev),
         p("directory", &mnt1),
         p("fstype", "ext4"),
+        p("options", "noatime,nodev"),
     ];
     let (rc, err, _) = run_agent(&fs, "start", &base, &[], None);
     assert_eq!(rc, 0, "{err}");
+    let line = std::fs::read_to_string("/proc/mounts")
+        .unwrap()
+        .lines()
+        .find(|l| l.contains(&mnt1))
+        .map(str::to_string)
+        .expect("mounted");
+    assert!(
+        line.contains("noatime") && line.contains("nodev"),
+        "options not applied: {line}"
+    );
     // The same device elsewhere is refused.
     let other = vec![
         p("device", &lo.dev),
@@ -169,11 +180,13 @@ fn filesystem_refuses_double_mount_and_kills_holders() {
         .exists());
 
     // force_unmount=false: a busy mount makes stop fail (within its timeout).
-    let mut holder = Command::new("sleep")
-        .arg("1000")
-        .current_dir(&mnt1)
-        .spawn()
-        .unwrap();
+    let mut holder = crate::support::ChildGuard(
+        Command::new("sleep")
+            .arg("1000")
+            .current_dir(&mnt1)
+            .spawn()
+            .unwrap(),
+    );
     let mut keep = base.clone();
     keep.push(p("force_unmount", "false"));
     let (rc, err, took) = run_agent(
@@ -192,7 +205,7 @@ fn filesystem_refuses_double_mount_and_kills_holders() {
     // Default force_unmount=true: the holder is killed and stop succeeds.
     let (rc, err, _) = run_agent(&fs, "stop", &base, &[], None);
     assert_eq!(rc, 0, "{err}");
-    let status = holder.wait().unwrap();
+    let status = holder.0.wait().unwrap();
     assert!(!status.success(), "holder was not killed");
     let (rc, _, _) = run_agent(&fs, "monitor", &base, &[], None);
     assert_eq!(rc, 7);
@@ -374,4 +387,50 @@ fn metadata_is_valid_and_complete() {
         }
         assert!(xml.contains(&format!("<resource-agent name=\"{name}\"")));
     }
+}
+
+#[test]
+fn ipaddr2_parameters_idempotence_and_real_monitor() {
+    let inst = Installed::new();
+    let ns = crate::support::Netns::new();
+    ns.exec("link add ip0 type veth peer name ip1");
+    ns.exec("link add ip2 type veth peer name ip3");
+    ns.exec("addr add 10.214.1.1/24 dev ip0");
+    for d in ["ip0", "ip1", "ip2", "ip3"] {
+        ns.exec(&format!("link set {d} up"));
+    }
+    let agent = inst.agent("IPaddr2");
+    let params = vec![
+        p("ip", "10.214.1.60"),
+        p("cidr_netmask", "255.255.255.0"),
+        p("nic", "ip0"),
+        p("broadcast", "10.214.1.254"),
+        p("iflabel", "vip"),
+        p("arp_count", "1"),
+    ];
+    let run = |action: &str, params: &[(&'static str, String)]| {
+        let (rc, err, _) = run_agent(&agent, action, params, &[], Some(&ns.name));
+        (rc, err)
+    };
+    assert_eq!(run("start", &params).0, 0);
+    let shown = ns.exec("-o -4 addr show dev ip0");
+    assert!(shown.contains("10.214.1.60/24 brd 10.214.1.254"), "{shown}");
+    assert!(shown.contains("ip0:vip"), "{shown}");
+    assert_eq!(run("start", &params).0, 0, "second start must succeed");
+    assert_eq!(run("monitor", &params).0, 0);
+    // monitor looks at the system, not at a state file.
+    ns.exec("addr del 10.214.1.60/24 dev ip0");
+    assert_eq!(run("monitor", &params).0, 7);
+    // The address on another interface than configured is a failure.
+    ns.exec("addr add 10.214.1.60/24 dev ip2");
+    let (rc, err) = run("monitor", &params);
+    assert_eq!(rc, 1, "{err}");
+    assert!(err.contains("configured on ip2 instead of ip0"), "{err}");
+    assert_eq!(run("stop", &params).0, 0);
+    assert_eq!(run("stop", &params).0, 0, "second stop must succeed");
+    assert_eq!(run("monitor", &params).0, 7);
+    // Auto-detection cannot work for an address in no local network.
+    let (rc, err) = run("start", &[p("ip", "192.0.2.99")]);
+    assert_eq!(rc, 6, "{err}");
+    assert!(err.contains("Unable to find nic"), "{err}");
 }

@@ -292,3 +292,13 @@ fn nix_kill(pid: i32) -> std::io::Result<()> {
     let _ = st;
     Ok(())
 }
+
+/// Kills and reaps a child process on drop (so failed tests leave nothing).
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
