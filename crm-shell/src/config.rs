@@ -364,6 +364,15 @@ impl Config {
                 }
             }
             el.children = kids;
+            // constraints on the new members now apply to the container
+            let moved: Vec<String> = el
+                .elements()
+                .filter(|c| is_resource(&c.name))
+                .filter_map(|c| c.attr("id").map(str::to_string))
+                .collect();
+            for m in moved {
+                warnings.extend(self.rewrite_references(&m, Some(&id)));
+            }
         }
         let mut used = self.used_ids();
         ids::collect(&el, &mut used);
@@ -477,35 +486,46 @@ impl Config {
             return err(format!("object {id} does not exist"));
         };
         let el = at(&self.conf, &p).clone();
+        if !is_resource(&el.name) {
+            take(&mut self.conf, &p);
+            return Ok(Vec::new());
+        }
         let mut msgs = Vec::new();
-        if is_resource(&el.name) {
-            let kids: Vec<Element> = el
-                .elements()
-                .filter(|c| is_resource(&c.name))
-                .cloned()
-                .collect();
-            let (last, parent_path) = p.split_last().expect("non-empty");
-            let parent = at_mut(&mut self.conf, parent_path);
-            parent.children.remove(*last);
-            let container = matches!(el.name.as_str(), "group" | "clone" | "master" | "bundle");
-            if container {
-                // the members stay, where the container was
-                for (k, c) in kids.iter().enumerate() {
-                    parent.children.insert(last + k, Node::Element(c.clone()));
-                }
-            } else if parent.name != "resources" && !parent.elements().any(|c| is_resource(&c.name))
-            {
+        let parent = at(&self.conf, &p[..p.len() - 1]);
+        if matches!(parent.name.as_str(), "clone" | "master" | "bundle") {
+            // a clone without its child makes no sense: it goes first, and
+            // its child takes its place (and its constraints)
+            let pid = parent.attr("id").unwrap_or("").to_string();
+            msgs.extend(self.delete(&pid)?);
+            msgs.extend(self.delete(id)?);
+            return Ok(msgs);
+        }
+        let (last, parent_path) = p.split_last().expect("non-empty");
+        let kids: Vec<Element> = el
+            .elements()
+            .filter(|c| is_resource(&c.name))
+            .cloned()
+            .collect();
+        let parent = at_mut(&mut self.conf, parent_path);
+        parent.children.remove(*last);
+        let container = matches!(el.name.as_str(), "group" | "clone" | "master" | "bundle");
+        if container {
+            // the members stay, where the container was; references to the
+            // container go to its first member
+            for (k, c) in kids.iter().enumerate() {
+                parent.children.insert(last + k, Node::Element(c.clone()));
+            }
+            let first = kids.first().and_then(|k| k.attr("id")).map(str::to_string);
+            msgs.extend(self.rewrite_references(id, first.as_deref()));
+        } else {
+            let emptied =
+                parent.name != "resources" && !parent.elements().any(|c| is_resource(&c.name));
+            let pid = parent.attr("id").unwrap_or("").to_string();
+            msgs.extend(self.rewrite_references(id, None));
+            if emptied {
                 // the container lost its only member: it goes too
-                let pid = parent.attr("id").unwrap_or("").to_string();
                 msgs.extend(self.delete(&pid)?);
             }
-            let replacement = match el.name.as_str() {
-                "clone" | "master" if kids.len() == 1 => kids[0].attr("id").map(str::to_string),
-                _ => None,
-            };
-            msgs.extend(self.rewrite_references(id, replacement.as_deref()));
-        } else {
-            take(&mut self.conf, &p);
         }
         Ok(msgs)
     }

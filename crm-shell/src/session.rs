@@ -323,7 +323,11 @@ impl<'a> Shell<'a> {
                     match next.add(el) {
                         Ok(warns) => {
                             for w in warns {
-                                self.warn(format!("{loc}: {w}"));
+                                if w.starts_with("modified ") {
+                                    self.info(w);
+                                } else {
+                                    self.warn(format!("{loc}: {w}"));
+                                }
                             }
                             self.staged = Some(next);
                         }
@@ -424,7 +428,17 @@ impl<'a> Shell<'a> {
                 } else {
                     let mut msgs = Vec::new();
                     let mut r = Ok(Vec::new());
-                    for a in args {
+                    if let Some(missing) = args.iter().find(|a| !next.exists(a)) {
+                        r = Err(config::EditError(format!(
+                            "object {missing} does not exist"
+                        )));
+                    }
+                    // objects named together may go as a consequence of an
+                    // earlier one (a clone with its last member)
+                    for a in args.iter().filter(|_| r.is_ok()) {
+                        if !next.exists(a) {
+                            continue;
+                        }
                         match next.delete(a) {
                             Ok(m) => msgs.extend(m),
                             Err(e) => {
