@@ -84,3 +84,11 @@ pub fn check_params(p: &Element) -> Vec<String> {
     }
     out
 }
+
+/// The parameter names an installed OCF agent declares (empty when the
+/// agent is not installed).
+pub fn param_names(provider: &str, ty: &str) -> Vec<String> {
+    metadata(provider, ty)
+        .map(|p| p.into_iter().map(|(n, _)| n).collect())
+        .unwrap_or_default()
+}

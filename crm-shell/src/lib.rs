@@ -48,6 +48,7 @@ pub mod commands;
 pub mod config;
 pub mod exit;
 pub mod ids;
+pub mod interactive;
 pub mod lex;
 pub mod parse;
 pub mod session;

@@ -70,17 +70,19 @@ fn main() -> ExitCode {
             .join(" ");
         sh.run_script(&line, 1);
     } else {
+        if file.is_none() && std::io::stdin().is_terminal() {
+            if let Err(e) = crm_shell::interactive::run(&mut sh) {
+                let _ = writeln!(std::io::stderr(), "ERROR: terminal: {e}");
+                return Exit::Usage.into();
+            }
+            let rc = sh.rc();
+            let _ = out.flush();
+            return rc.into();
+        }
         let mut text = String::new();
         let read = match &file {
             Some(f) => std::fs::read_to_string(f).map(|t| text = t),
-            None => {
-                if std::io::stdin().is_terminal() {
-                    eprintln!(
-                        "crm: reading commands from the terminal; end with Ctrl-D (or `quit`)"
-                    );
-                }
-                std::io::stdin().read_to_string(&mut text).map(|_| ())
-            }
+            None => std::io::stdin().read_to_string(&mut text).map(|_| ()),
         };
         if let Err(e) = read {
             let _ = writeln!(std::io::stderr(), "ERROR: cannot read input: {e}");

@@ -158,6 +158,31 @@ impl<'a> Shell<'a> {
         }
     }
 
+    /// Whether `quit` was given.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// What tab completion may offer now.
+    pub fn known(&self) -> crate::interactive::Known {
+        let mut ids = Vec::new();
+        let conf = self.staged.as_ref().map(|c| c.conf.clone()).or_else(|| {
+            self.store
+                .load()
+                .ok()
+                .and_then(|c| c.child("configuration").cloned())
+        });
+        if let Some(conf) = conf {
+            for (key, _) in show::objects(&conf) {
+                ids.push(key);
+            }
+        }
+        crate::interactive::Known {
+            configure: self.level == Level::Configure,
+            ids,
+        }
+    }
+
     /// The exit status so far.
     pub fn rc(&self) -> Exit {
         self.rc
@@ -621,7 +646,7 @@ impl<'a> Shell<'a> {
         };
         match f(&mut cib) {
             Ok(msgs) => {
-                for m in msgs {
+                for m in msgs.into_iter().filter(|m| !m.is_empty()) {
                     self.info(m);
                 }
                 if config_change {
