@@ -54,7 +54,7 @@ fn add_to(t: &mut Table, n: NodeId, s: Score) {
 }
 
 /// Stage 2: build allowed-node tables.
-pub fn score(u: Unpacked) -> Scored {
+pub fn score(mut u: Unpacked) -> Scored {
     let n_nodes = u.nodes.len();
     let mut tables: Vec<Table> = vec![Table::new(); u.rscs.len()];
     let mut contributions = Vec::new();
@@ -129,22 +129,56 @@ pub fn score(u: Unpacked) -> Scored {
             }
         }
     }
-    // tickets
-    for t in &u.tickets {
-        if t.granted && !t.standby {
-            continue;
-        }
-        if t.role == Some(Role::Promoted) {
-            continue;
-        }
-        let mut ls = vec![t.rsc];
-        let mut all = Vec::new();
+    // tickets (Pacemaker's rsc_ticket_constraint)
+    for t in &u.tickets.clone() {
+        let role = t.role.filter(|r| *r != Role::Started);
+        let mut all = vec![t.rsc];
         collect_all(&u.rscs, t.rsc, &mut all);
-        ls.extend(all);
-        for r in ls {
-            for n in 0..n_nodes {
-                tables[r].insert(n, Score::NEG_INF);
+        let running: Vec<NodeId> = all
+            .iter()
+            .flat_map(|&r| u.rscs[r].running_on.clone())
+            .collect();
+        let ban = |tables: &mut Vec<Table>, contributions: &mut Vec<Contribution>, why: &str| {
+            for &r in &all {
+                for n in 0..n_nodes {
+                    tables[r].insert(n, Score::NEG_INF);
+                }
             }
+            contributions.push(Contribution {
+                rsc: t.rsc,
+                node: None,
+                score: Score::NEG_INF,
+                source: why.to_string(),
+            });
+        };
+        if !t.granted && !running.is_empty() {
+            match t.loss_policy.as_str() {
+                "demote" => {
+                    if role != Some(Role::Promoted) {
+                        ban(&mut tables, &mut contributions, "__loss_of_ticket__");
+                    }
+                }
+                "fence" => {
+                    ban(&mut tables, &mut contributions, "__loss_of_ticket__");
+                    for &n in &running {
+                        let node = &mut u.nodes[n];
+                        node.unclean = true;
+                        if node.fence_reason.is_none() {
+                            node.fence_reason = Some("deadman ticket was lost".into());
+                        }
+                    }
+                }
+                "freeze" => {
+                    for &r in &all {
+                        u.rscs[r].managed = false;
+                    }
+                }
+                _ => ban(&mut tables, &mut contributions, "__loss_of_ticket__"),
+            }
+        } else if (!t.granted || t.standby)
+            && (role != Some(Role::Promoted) || t.loss_policy == "stop")
+        {
+            ban(&mut tables, &mut contributions, "__no_ticket__");
         }
     }
     // colocations: remap group/clone references, add group internals
@@ -1034,6 +1068,14 @@ impl<'a> Assigner<'a> {
                 s = Score::NEG_INF;
             }
             if quorum_demote {
+                s = Score::NEG_INF;
+            }
+            let ticket_lost = u.tickets.iter().any(|t| {
+                (t.rsc == c || t.rsc == i)
+                    && t.role == Some(Role::Promoted)
+                    && (!t.granted || t.standby)
+            });
+            if ticket_lost {
                 s = Score::NEG_INF;
             }
             self.promotion_lines

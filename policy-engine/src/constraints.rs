@@ -26,6 +26,13 @@ fn resolve(u: &Unpacked, tags: &BTreeMap<String, Vec<String>>, id: &str) -> Vec<
             return vec![i];
         }
     }
+    // a template ⇒ every primitive built from it
+    let from_template: Vec<RscId> = (0..u.rscs.len())
+        .filter(|&i| u.rscs[i].template.as_deref() == Some(id) && u.rscs[i].instance.is_none())
+        .collect();
+    if !from_template.is_empty() {
+        return from_template;
+    }
     // a clone's child referenced by its configured id ⇒ the clone
     for (i, r) in u.rscs.iter().enumerate() {
         if r.kind == RscKind::Clone && r.params.get("#child-xml-id").map(String::as_str) == Some(id)

@@ -139,6 +139,8 @@ pub struct Rsc {
     pub utilization: BTreeMap<String, i64>,
     pub ops: Vec<OpDef>,
     pub orphan: bool,
+    /// Resource template this primitive was built from.
+    pub template: Option<String>,
     pub managed: bool,
     pub blocked: bool,
     pub priority: i64,
@@ -703,6 +705,7 @@ impl<'a, 'b> Builder<'a, 'b> {
             utilization: BTreeMap::new(),
             ops: Vec::new(),
             orphan: false,
+            template: None,
             managed: true,
             blocked: false,
             priority: 0,
@@ -874,6 +877,7 @@ impl<'a, 'b> Builder<'a, 'b> {
                     .collect();
                 r.ops = ops;
                 r.instance = instance;
+                r.template = e.attr("template").map(str::to_string);
                 self.apply_common(id);
                 Some(id)
             }
@@ -1035,7 +1039,15 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
         } else if join == Some("banned") {
             n.unclean = true;
             n.fence_reason = Some("peer failed Pacemaker membership criteria".into());
-        } else if (expected.is_none() || expected == Some("down")) && !terminate {
+        } else if expected == Some("down") && !terminate {
+            if crmd_ok {
+                if ccm_ok && join == Some("member") {
+                    n.online = true;
+                } else {
+                    n.pending = true;
+                }
+            }
+        } else if expected.is_none() && !terminate {
             if ccm_ok || crmd_ok {
                 if ccm_ok && crmd_ok && join == Some("member") {
                     n.online = true;
@@ -1060,6 +1072,9 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
         }
         if n.pending {
             n.online = false;
+        }
+        if n.unclean && stonith {
+            n.online = ccm_ok;
         }
         if shutdown && n.online {
             n.shutdown = true;
@@ -1089,7 +1104,10 @@ fn parse_hist_op(e: &Element) -> HistOp {
     HistOp {
         id: e.attr("id").unwrap_or("").to_string(),
         task: e.attr("operation").unwrap_or("").to_string(),
-        interval_ms: e.attr("interval").map(parse_interval_ms).unwrap_or(0),
+        interval_ms: e
+            .attr("interval")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0),
         call_id: i("call-id").unwrap_or(0),
         rc: i("rc-code").unwrap_or(0),
         expected_rc,
@@ -1145,19 +1163,13 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, stonith: bool, promotable: bool) 
             // cancelled
             continue;
         }
-        let mut success = op.rc == op.expected_rc && op.op_status == 0;
-        if probe && op.rc == 7 {
+        let remap = matches!(op.op_status, 0 | 4);
+        let mut success = remap && op.rc == op.expected_rc;
+        if remap && probe && matches!(op.rc, 0 | 7 | 8) {
             success = true;
         }
-        if op.op_status != 0
-            && op.op_status != 4
-            && op.op_status != 5
-            && op.op_status != 2
-            && op.op_status != 7
-            && op.op_status != 6
-        {
-            // not supported etc: treat as failure
-            success = false;
+        if remap && op.rc == 7 && !r.managed {
+            success = true;
         }
         let clear = |h: &mut NodeHistory| {
             if matches!(
@@ -1487,6 +1499,16 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 }
             }
         }
+        // multiply active with multiple-active=block: leave it alone
+        {
+            let r = &mut u.rscs[ri];
+            if r.running_on.len() > 1
+                && r.meta.get("multiple-active").map(String::as_str) == Some("block")
+            {
+                r.managed = false;
+                r.blocked = true;
+            }
+        }
         // a managed resource active on an offline node makes that node unclean
         let r = &u.rscs[ri];
         if r.managed && stonith {
@@ -1641,7 +1663,8 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Opt
         utilization: BTreeMap::new(),
         ops: Vec::new(),
         orphan: true,
-        managed: true,
+        template: None,
+        managed: u.options.stop_orphan_resources,
         blocked: false,
         priority: 0,
         stickiness: 0,

@@ -40,6 +40,9 @@ struct Args {
     /// Explain why a resource is placed where it is
     #[arg(long = "explain")]
     explain: Option<String>,
+    /// Remaining words of an unquoted -t value (e.g. `-t 2014-05-07 00:28:00`)
+    #[arg(hide = true)]
+    rest: Vec<String>,
 }
 
 fn main() -> ExitCode {
