@@ -97,7 +97,12 @@ pub fn agents() -> Vec<String> {
             let prov = p.file_name().to_string_lossy().into_owned();
             if let Ok(types) = std::fs::read_dir(p.path()) {
                 for t in types.flatten() {
-                    out.push(format!("ocf:{prov}:{}", t.file_name().to_string_lossy()));
+                    let ty = t.file_name().to_string_lossy().into_owned();
+                    if prov == "heartbeat" {
+                        // `Dummy` alone means ocf:heartbeat:Dummy
+                        out.push(ty.clone());
+                    }
+                    out.push(format!("ocf:{prov}:{ty}"));
                 }
             }
         }

@@ -48,6 +48,8 @@ pub struct Shell<'a> {
     err: &'a mut dyn Write,
     /// Set by `quit`.
     done: bool,
+    /// The staged configuration whose commit last failed.
+    refused: Option<Config>,
 }
 
 /// Configure-level commands, for fuzzy matching of typos.
@@ -155,6 +157,7 @@ impl<'a> Shell<'a> {
             out,
             err,
             done: false,
+            refused: None,
         }
     }
 
@@ -310,7 +313,13 @@ impl<'a> Shell<'a> {
 
     fn leave_configure(&mut self) {
         if self.staged != self.base {
-            self.commit(false);
+            if self.staged.is_some() && self.staged == self.refused {
+                // the same changes were just refused: say so once more
+                // instead of repeating every error
+                self.fail(Exit::CommandFailed, "leaving configure with uncommitted changes (the last commit failed); they are dropped");
+            } else {
+                self.commit(false);
+            }
         }
         self.level = Level::Top;
     }
@@ -552,6 +561,7 @@ impl<'a> Shell<'a> {
                 Exit::CommandFailed,
                 "commit: the configuration is not valid; nothing was committed",
             );
+            self.refused = Some(staged);
             return;
         }
         let mut verrs = verify_errors(&staged);
@@ -592,6 +602,7 @@ impl<'a> Shell<'a> {
                     Exit::CommandFailed,
                     "commit refused: verification found errors (use `commit force` or crm -F to commit anyway)",
                 );
+                self.refused = Some(staged);
                 return;
             }
         }
