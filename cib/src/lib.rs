@@ -15,7 +15,7 @@
 //! - [`validate`]: checks with precise errors (file, line:column, XPath-like
 //!   location, what is wrong), all problems at once.
 //! - [`version`]: the (admin_epoch, epoch, num_updates) counters.
-
+//! - [`diff`]: differences between two CIBs as Pacemaker-style patches.
 //! - [`store`]: an on-disk store with history, behind a small trait.
 //!
 //! # Data flow
@@ -37,6 +37,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod diff;
 pub mod model;
 pub mod store;
 pub mod validate;

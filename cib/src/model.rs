@@ -30,10 +30,8 @@ struct Take {
 }
 
 impl Take {
-    fn new(el: &Element) -> Self {
-        Take {
-            attrs: el.attrs.clone(),
-        }
+    fn new(attrs: Vec<(String, String)>) -> Self {
+        Take { attrs }
     }
 
     fn get(&mut self, name: &str) -> Option<String> {
@@ -55,7 +53,7 @@ fn put(el: &mut Element, name: &str, value: &Option<String>) {
 /// A child of a typed element that is read by element name.
 pub trait XmlChild: Sized {
     /// Reads one child element (unknown names become `Other`).
-    fn from_child(el: &Element) -> Self;
+    fn from_child(el: Element) -> Self;
     /// Writes the child back.
     fn to_child(&self) -> Node;
     /// The element name of this child.
@@ -72,8 +70,8 @@ pub trait XmlChild: Sized {
 /// An element kept exactly as written: the catch-all for anything this model
 /// does not type.
 impl XmlChild for Element {
-    fn from_child(el: &Element) -> Self {
-        el.clone()
+    fn from_child(el: Element) -> Self {
+        el
     }
     fn to_child(&self) -> Node {
         Node::Element(self.clone())
@@ -96,13 +94,13 @@ impl XmlChild for Element {
 /// precede it, so they are written back in their place.
 pub type Loose = Vec<(usize, Node)>;
 
-fn read_children<C: XmlChild>(el: &Element) -> (Vec<C>, Loose) {
-    let mut typed = Vec::new();
+fn read_children<C: XmlChild>(nodes: Vec<Node>) -> (Vec<C>, Loose) {
+    let mut typed = Vec::with_capacity(nodes.len());
     let mut loose = Vec::new();
-    for n in &el.children {
+    for n in nodes {
         match n {
             Node::Element(e) => typed.push(C::from_child(e)),
-            other => loose.push((typed.len(), other.clone())),
+            other => loose.push((typed.len(), other)),
         }
     }
     (typed, loose)
@@ -166,12 +164,19 @@ macro_rules! element {
 
             /// Reads the element (its name is not checked).
             pub fn from_element(el: &Element) -> Self {
+                Self::from_owned(el.clone())
+            }
+
+            /// Reads the element, taking its strings instead of copying
+            /// them (what [`Cib::parse`] uses, so a large CIB is not held
+            /// twice).
+            pub fn from_owned(el: Element) -> Self {
                 #[allow(unused_mut)]
-                let mut t = Take::new(el);
+                let mut t = Take::new(el.attrs);
                 $( let $field = t.get($attr); )*
-                let (children, loose) = read_children(el);
+                let (children, loose) = read_children(el.children);
                 $name {
-                    tag: el.name.clone(),
+                    tag: el.name,
                     $( $field, )*
                     extra: t.rest(),
                     children,
@@ -231,10 +236,10 @@ macro_rules! children {
         }
 
         impl XmlChild for $name {
-            fn from_child(el: &Element) -> Self {
+            fn from_child(el: Element) -> Self {
                 match el.name.as_str() {
-                    $( $($tag)|+ => $name::$variant(<$ty>::from_element(el)), )*
-                    _ => $name::Other(el.clone()),
+                    $( $($tag)|+ => $name::$variant(<$ty>::from_owned(el)), )*
+                    _ => $name::Other(el),
                 }
             }
             fn to_child(&self) -> Node {
@@ -1661,7 +1666,9 @@ impl Cib {
 
     /// Parses CIB XML text. Only malformed XML is an error here.
     pub fn parse(xml: &str) -> Result<Self, crate::xml::XmlError> {
-        Ok(Self::from_element(&crate::xml::parse(xml)?))
+        Ok(Cib {
+            root: CibRoot::from_owned(crate::xml::parse(xml)?),
+        })
     }
 
     /// Serialises to indented XML.

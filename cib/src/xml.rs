@@ -155,7 +155,7 @@ impl Element {
     /// Serialises the element as indented XML (two spaces per level, like
     /// `cibadmin`), without an XML declaration.
     pub fn to_xml(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(4096);
         self.write_to(&mut out, 0);
         out
     }
@@ -165,7 +165,11 @@ impl Element {
         out.push('<');
         out.push_str(&self.name);
         for (k, v) in &self.attrs {
-            let _ = write!(out, " {k}=\"{}\"", escape_attr(v));
+            out.push(' ');
+            out.push_str(k);
+            out.push_str("=\"");
+            out.push_str(&escape_attr(v));
+            out.push('"');
         }
         if self.children.is_empty() {
             out.push_str("/>\n");
@@ -254,16 +258,26 @@ impl Element {
 }
 
 fn indent(out: &mut String, depth: usize) {
-    for _ in 0..depth {
-        out.push_str("  ");
+    const SPACES: &str = "                                                                ";
+    let mut n = depth * 2;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
 /// Escapes an attribute value for double-quoted output. Newlines and tabs are
 /// written as character references so that they survive attribute-value
 /// normalisation when read back.
-pub fn escape_attr(v: &str) -> String {
-    let mut s = String::with_capacity(v.len());
+pub fn escape_attr(v: &str) -> std::borrow::Cow<'_, str> {
+    if !v
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\n' | b'\r' | b'\t'))
+    {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let mut s = String::with_capacity(v.len() + 8);
     for c in v.chars() {
         match c {
             '&' => s.push_str("&amp;"),
@@ -276,7 +290,7 @@ pub fn escape_attr(v: &str) -> String {
             c => s.push(c),
         }
     }
-    s
+    std::borrow::Cow::Owned(s)
 }
 
 fn escape_text(v: &str) -> String {
