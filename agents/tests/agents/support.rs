@@ -243,16 +243,29 @@ impl Mariadb {
         let dir = tempfile::tempdir().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let m = Mariadb { dir };
+        // A private tmpdir: concurrent servers and bootstraps sharing /tmp
+        // remove each other's temporary tables.
+        std::fs::create_dir(m.path("tmp")).unwrap();
         std::fs::write(
             m.path("my.cnf"),
-            "[mysqld]\nskip-networking\ninnodb_buffer_pool_size=8M\nperformance_schema=OFF\n",
+            format!(
+                "[mysqld]\nskip-networking\ninnodb_buffer_pool_size=8M\nperformance_schema=OFF\ntmpdir={}\n",
+                m.path("tmp").display()
+            ),
         )
         .unwrap();
-        must(&format!(
-            "mariadb-install-db --no-defaults --datadir={} --user=root --auth-root-authentication-method=socket --skip-test-db >{} 2>&1",
+        let cmd = format!(
+            "TMPDIR={tmp} mariadb-install-db --no-defaults --datadir={} --tmpdir={tmp} --user=root --auth-root-authentication-method=socket --skip-test-db >{} 2>&1",
             m.path("data").display(),
-            m.path("install.log").display()
-        ));
+            m.path("install.log").display(),
+            tmp = m.path("tmp").display()
+        );
+        let (ok, _) = sh(&cmd);
+        assert!(
+            ok,
+            "{cmd} failed:\n{}",
+            std::fs::read_to_string(m.path("install.log")).unwrap_or_default()
+        );
         m
     }
     pub fn path(&self, name: &str) -> PathBuf {
