@@ -103,13 +103,7 @@ fn seed_configuration_passes_crm_verify() {
 /// Tandem's re-serialised copy as about the original.
 #[test]
 fn round_tripped_inputs_verify_like_the_originals() {
-    let dir = common::shared_dir().join("conformance/scheduler/xml");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    files.sort();
+    let files = common::scheduler_inputs();
     let tmp = tempfile::tempdir().unwrap();
     let mut checked = 0;
     // Every 16th file: about 40 inputs, a few seconds of crm_verify.

@@ -37,14 +37,7 @@ fn round_trip(name: &str, text: &str) -> Result<(), String> {
 
 #[test]
 fn scheduler_inputs_round_trip() {
-    let shared = common::shared_dir();
-    let dir = shared.join("conformance/scheduler/xml");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    files.sort();
+    let files = common::scheduler_inputs();
     let mut failures = Vec::new();
     let mut untyped = std::collections::BTreeMap::<String, usize>::new();
     for f in &files {

@@ -547,15 +547,9 @@ mod common;
 
 #[test]
 fn scheduler_inputs_have_errors_only_where_pacemaker_agrees() {
-    let dir = common::shared_dir().join("conformance/scheduler/xml");
+    let files = common::scheduler_inputs();
     let mut flagged = Vec::new();
     let mut total = 0;
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
-        .collect();
-    files.sort();
     for f in &files {
         total += 1;
         let text = std::fs::read_to_string(f).unwrap();

@@ -32,3 +32,16 @@ pub fn read_maybe_gz(path: &std::path::Path) -> String {
         String::from_utf8(bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 }
+
+/// The visible scheduler inputs (`conformance/scheduler/xml/*.xml`), sorted.
+#[allow(dead_code)]
+pub fn scheduler_inputs() -> Vec<PathBuf> {
+    let dir = shared_dir().join("conformance/scheduler/xml");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    files.sort();
+    files
+}
