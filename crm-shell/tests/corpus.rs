@@ -195,3 +195,92 @@ fn failing_commit_changes_nothing() {
     );
     assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
 }
+
+/// Every valid case (crmsh logged nothing but the no-STONITH complaint,
+/// exit 0, not an error case): the CIB `crm` writes passes the cib crate's
+/// validation and the real `crm_verify -x` (when installed), ignoring only
+/// what an empty test cluster always gets (no STONITH, no quorum, unclean
+/// nodes that cannot be fenced).
+#[test]
+fn valid_cases_pass_validation_and_crm_verify() {
+    let dir = corpus();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".crm")
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort();
+    let have_verify = Command::new("crm_verify").arg("--version").output().is_ok();
+    let mut checked = 0;
+    for name in names {
+        if name.contains("-err-") || name.contains("unchecked") || name.contains("-session") {
+            continue;
+        }
+        let log = std::fs::read_to_string(dir.join(format!("{name}.log"))).unwrap_or_default();
+        let clean = log.lines().all(|l| {
+            !l.starts_with("ERROR")
+                || l.contains("unpack_resources")
+                || l.contains("crm_verify: Errors")
+        }) && log.trim_end().ends_with("exit status: 0");
+        if !clean {
+            continue;
+        }
+        let (_t, cib) = tmp_cib(&dir);
+        let input = std::fs::read_to_string(dir.join(format!("{name}.crm"))).unwrap();
+        let (rc, _, err) = if name.contains("-loadupdate") {
+            let f = dir.join(format!("{name}.crm"));
+            crm(
+                &cib,
+                &["-F", "configure", "load", "update", f.to_str().unwrap()],
+                "",
+            )
+        } else {
+            crm(&cib, &["-F"], &format!("configure\n{input}\n\ncommit\n"))
+        };
+        assert_eq!(rc, 0, "{name}: {err}");
+        let text = std::fs::read_to_string(&cib).unwrap();
+        let model = cib::model::Cib::parse(&text).expect("written CIB parses");
+        let errors = cib::validate::errors(&model);
+        assert!(errors.is_empty(), "{name}: cib validation: {errors:?}");
+        if have_verify {
+            let out = Command::new("crm_verify")
+                .arg("-V")
+                .arg("-x")
+                .arg(&cib)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stderr).into_owned()
+                + &String::from_utf8_lossy(&out.stdout);
+            let bad: Vec<&str> = text
+                .lines()
+                .filter(|l| {
+                    ![
+                        "STONITH",
+                        "stonith",
+                        "shared data",
+                        "lack of quorum",
+                        "cannot be fenced",
+                        "-V may provide",
+                        "config not valid",
+                        "config may not be valid",
+                    ]
+                    .iter()
+                    .any(|k| l.contains(k))
+                })
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            assert!(bad.is_empty(), "{name}: crm_verify -x: {bad:?}");
+        }
+        checked += 1;
+    }
+    println!(
+        "validated {checked} valid cases (crm_verify {})",
+        if have_verify { "run" } else { "not installed" }
+    );
+    assert!(checked >= 30, "only {checked} valid cases were checked");
+}
