@@ -6,6 +6,8 @@
 //! tandem-cib canonical FILE     the canonical form used for comparisons
 //! tandem-cib format FILE        re-serialise through the typed model
 //! tandem-cib pipeline FILE      parse + validate + serialise, with timings
+//! tandem-cib diff OLD NEW       the patch that turns OLD into NEW (like crm_diff)
+//! tandem-cib patch FILE PATCH   apply a patch; refused if FILE has another version
 //! ```
 //! Exit codes: 0 success, 1 the CIB has errors, 2 usage or I/O error.
 
@@ -17,6 +19,7 @@ use cib::validate::{validate_text, Severity};
 fn usage() -> ExitCode {
     eprintln!(
         "usage: tandem-cib verify FILE... | summary FILE | canonical FILE | format FILE | pipeline FILE\n\
+         \x20      | diff OLD NEW | patch FILE PATCH\n\
          (FILE may be - for standard input)"
     );
     ExitCode::from(2)
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
     match cmd.as_str() {
         "verify" => verify(files),
         "pipeline" => pipeline(&files[0]),
+        "diff" | "patch" if files.len() == 2 => diff_or_patch(cmd, &files[0], &files[1]),
         "summary" | "canonical" | "format" => {
             let text = match read(&files[0]) {
                 Ok(t) => t,
@@ -105,6 +109,45 @@ fn verify(files: &[String]) -> ExitCode {
         }
     }
     ExitCode::from(worst)
+}
+
+/// `diff OLD NEW` prints a patch; `patch FILE PATCH` prints the patched CIB.
+fn diff_or_patch(cmd: &str, a: &str, b: &str) -> ExitCode {
+    let parse = |path: &str| -> Result<cib::xml::Element, ExitCode> {
+        let text = read(path).map_err(|e| {
+            eprintln!("tandem-cib: {e}");
+            ExitCode::from(2)
+        })?;
+        cib::xml::parse(&text).map_err(|e| {
+            eprintln!("{path}:{e}");
+            ExitCode::from(1)
+        })
+    };
+    let (a_el, b_el) = match (parse(a), parse(b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    if cmd == "diff" {
+        print!("{}", cib::diff::diff(&a_el, &b_el).to_xml().to_xml());
+        return ExitCode::SUCCESS;
+    }
+    let patch = match cib::diff::Patch::from_xml(&b_el) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{b}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cib::diff::apply(&a_el, &patch) {
+        Ok(out) => {
+            print!("{}", out.to_xml());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{a}: patch refused, nothing changed: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Parses, validates and re-serialises one file, printing how long each
