@@ -19,9 +19,9 @@ use tokio::sync::{mpsc, watch, Semaphore};
 use crate::agent::AgentSpec;
 use crate::attrd::AttrStore;
 use crate::error::LrmError;
-use crate::request::{is_installed, map_exit, plan, Action, EnvSettings, OpRequest, Plan};
+use crate::request::{map_exit, plan, Action, EnvSettings, OpRequest, Plan};
 use crate::result::{exit_reason, ExecResult, ExecStatus};
-use crate::runner::{run, Ending, RunLimits};
+use crate::runner::{Ending, ProcessRunner, RunLimits, Runner};
 
 /// Executor configuration.
 #[derive(Debug, Clone)]
@@ -109,6 +109,7 @@ struct Recurring {
 
 struct Inner {
     config: LrmConfig,
+    runner: Arc<dyn Runner>,
     slots: Semaphore,
     call_id: AtomicU64,
     // std Mutexes: only held for map lookups/inserts, never across an await.
@@ -126,11 +127,22 @@ pub struct Lrm {
 }
 
 impl Lrm {
-    /// Creates an executor and the receiver of its [`LrmEvent`]s.
+    /// Creates an executor running real processes, and the receiver of its
+    /// [`LrmEvent`]s.
     pub fn new(config: LrmConfig) -> (Lrm, mpsc::UnboundedReceiver<LrmEvent>) {
+        Lrm::with_runner(config, Arc::new(ProcessRunner))
+    }
+
+    /// Creates an executor that runs agents through `runner` (a scripted
+    /// [`crate::runner::FnRunner`] in tests and simulations).
+    pub fn with_runner(
+        config: LrmConfig,
+        runner: Arc<dyn Runner>,
+    ) -> (Lrm, mpsc::UnboundedReceiver<LrmEvent>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let lrm = Lrm {
             inner: Arc::new(Inner {
+                runner,
                 slots: Semaphore::new(config.max_concurrent.max(1)),
                 config,
                 call_id: AtomicU64::new(0),
@@ -190,18 +202,12 @@ impl Lrm {
             Plan::Immediate(r) => return r,
             Plan::Run(inv) => inv,
         };
-        if !is_installed(&inv.program) {
-            return ExecResult::failed(
-                ExecStatus::NotInstalled,
-                format!("{} not found or not executable", inv.program.display()),
-            );
-        }
         let limits = RunLimits {
             timeout: req.timeout,
             kill_grace: self.inner.config.kill_grace,
             output_limit: self.inner.config.output_limit,
         };
-        let out = run(&inv, limits).await;
+        let out = self.inner.runner.run(&inv, limits).await;
         let reason = exit_reason(&out.stderr.text(), crate::request::EXIT_REASON_PREFIX);
         let (status, rc, reason) = match out.ending {
             Ending::Exited(code) => (
@@ -224,12 +230,13 @@ impl Lrm {
                 None,
                 Some(format!("agent killed by signal {sig}")),
             ),
-            Ending::SpawnFailed(kind, msg) => (
-                if kind == std::io::ErrorKind::NotFound {
-                    ExecStatus::NotInstalled
-                } else {
-                    ExecStatus::Error
-                },
+            Ending::SpawnFailed(std::io::ErrorKind::NotFound, msg) => (
+                ExecStatus::NotInstalled,
+                None,
+                Some(format!("{} {msg}", inv.program.display())),
+            ),
+            Ending::SpawnFailed(_, msg) => (
+                ExecStatus::Error,
                 None,
                 Some(format!("cannot run {}: {msg}", inv.program.display())),
             ),
@@ -482,5 +489,52 @@ impl Lrm {
             .collect();
         v.sort();
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{FnRunner, Outcome};
+    use crate::OcfRc;
+    use std::sync::atomic::AtomicU8;
+
+    /// Recurring monitors report the first result and then only changes;
+    /// checked with a scripted agent (no processes).
+    #[tokio::test]
+    async fn recurring_reports_changes_only_with_scripted_agent() {
+        let rc = Arc::new(AtomicU8::new(0));
+        let runs = Arc::new(AtomicU64::new(0));
+        let (r2, n2) = (rc.clone(), runs.clone());
+        let runner = FnRunner(move |inv: &crate::request::Invocation| {
+            assert_eq!(inv.args, vec!["monitor"]);
+            n2.fetch_add(1, Ordering::SeqCst);
+            Outcome::exited(r2.load(Ordering::SeqCst))
+        });
+        let (lrm, mut ev) = Lrm::with_runner(LrmConfig::default(), Arc::new(runner));
+        let agent: AgentSpec = "ocf:test:Fake".parse().unwrap();
+        let interval = Duration::from_millis(20);
+        lrm.start_recurring(OpRequest::new("r", agent, Action::Monitor).interval(interval))
+            .unwrap();
+        let LrmEvent::OpResult(first) = ev.recv().await.unwrap();
+        assert!(first.result.is(OcfRc::Success));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(ev.try_recv().is_err());
+        let before = runs.load(Ordering::SeqCst);
+        assert!(before >= 5, "only {before} runs");
+        rc.store(7, Ordering::SeqCst);
+        let LrmEvent::OpResult(changed) = ev.recv().await.unwrap();
+        assert!(changed.result.is(OcfRc::NotRunning));
+        assert!(changed.call_id > before);
+        let h = lrm.history("r");
+        assert_eq!(h.len(), 1);
+        assert!(h[0].last_rc_change > first.last_rc_change || h[0].call_id > first.call_id);
+        lrm.cancel("r", Action::Monitor, interval).await.unwrap();
+        let LrmEvent::OpResult(c) = ev.recv().await.unwrap();
+        assert_eq!(c.result.status, ExecStatus::Cancelled);
+        assert_eq!(
+            c.result.severity(OcfRc::Success, false),
+            crate::Severity::Ok
+        );
     }
 }

@@ -26,7 +26,10 @@
 //! * [`classes`]: LSB and Heartbeat v1 specifics (status codes, synthesised
 //!   meta-data).
 //! * [`runner`]: one process in its own process group; on timeout the whole
-//!   group gets SIGTERM, then SIGKILL.
+//!   group gets SIGTERM, then SIGKILL. Processes are behind the small
+//!   [`runner::Runner`] trait: [`runner::ProcessRunner`] is the real one,
+//!   [`runner::FnRunner`] scripts agents for tests and simulations
+//!   ([`Lrm::with_runner`]).
 //! * [`executor`]: [`Lrm`]: per-resource serialisation, node concurrency
 //!   limit, history, recurring monitors, meta-data cache.
 //! * [`attrd`]: node attributes for promotable agents and the

@@ -56,6 +56,65 @@ pub struct Outcome {
     pub elapsed: Duration,
 }
 
+impl Outcome {
+    /// An outcome where the process exited with `code` and printed nothing.
+    pub fn exited(code: u8) -> Outcome {
+        Outcome {
+            ending: Ending::Exited(code),
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+            elapsed: Duration::ZERO,
+        }
+    }
+}
+
+/// Future returned by [`Runner::run`].
+pub type RunFuture<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Outcome> + Send + 'a>>;
+
+/// Runs agent invocations. The executor's only access to processes, so
+/// tests (and the cluster simulator) can swap in scripted agents.
+pub trait Runner: Send + Sync + 'static {
+    /// Runs `inv` within `limits`.
+    fn run<'a>(&'a self, inv: &'a Invocation, limits: RunLimits) -> RunFuture<'a>;
+}
+
+/// The real runner: child processes in their own process group.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProcessRunner;
+
+impl Runner for ProcessRunner {
+    fn run<'a>(&'a self, inv: &'a Invocation, limits: RunLimits) -> RunFuture<'a> {
+        Box::pin(async move {
+            if !crate::request::is_installed(&inv.program) {
+                return Outcome {
+                    ending: Ending::SpawnFailed(
+                        std::io::ErrorKind::NotFound,
+                        "not found or not executable".into(),
+                    ),
+                    stdout: Captured::default(),
+                    stderr: Captured::default(),
+                    elapsed: Duration::ZERO,
+                };
+            }
+            run(inv, limits).await
+        })
+    }
+}
+
+/// A scripted runner for tests: a function decides each outcome, and no
+/// process is started.
+pub struct FnRunner<F>(pub F);
+
+impl<F> Runner for FnRunner<F>
+where
+    F: Fn(&Invocation) -> Outcome + Send + Sync + 'static,
+{
+    fn run<'a>(&'a self, inv: &'a Invocation, _limits: RunLimits) -> RunFuture<'a> {
+        let out = (self.0)(inv);
+        Box::pin(async move { out })
+    }
+}
+
 #[derive(Default)]
 struct Tail {
     buf: Vec<u8>,

@@ -89,7 +89,7 @@ enum Cmd {
         /// Agent name.
         agent: String,
     },
-    /// List classes, or the agents of CLASS[:PROVIDER].
+    /// List classes, or the agents of `CLASS[:PROVIDER]`.
     List {
         /// Class, or ocf:PROVIDER.
         what: Option<String>,

@@ -29,6 +29,7 @@ async fn hanging_agent_and_grandchild_are_killed_within_timeout() {
         "Hang",
         r#"#!/bin/sh
 # child subshell forks a grandchild that ignores SIGTERM, then everyone hangs
+echo $$ > "$OCF_RESKEY_pidfile.agent"
 ( sh -c 'trap "" TERM; echo $$ > "$OCF_RESKEY_pidfile"; while :; do sleep 1; done' & wait ) &
 sleep 1000
 "#,
@@ -62,6 +63,16 @@ sleep 1000
         None => {}
         Some(s) => assert_eq!(s, "Z", "grandchild {gpid} still alive in state {s}"),
     }
+    // The agent's pid is its process group id: no live member may remain.
+    let agent_pid: i32 = std::fs::read_to_string(format!("{}.agent", pidfile.display()))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        !lrm::runner::group_alive(agent_pid),
+        "process group {agent_pid} survived"
+    );
     let hist = lrm.history("hang1");
     assert_eq!(hist.len(), 1);
     assert_eq!(hist[0].result.status, ExecStatus::Timeout);
@@ -346,4 +357,25 @@ async fn stonith_agent_reads_stdin() {
         t.dirs().list("stonith", None).unwrap(),
         vec!["fence_test".to_string()]
     );
+}
+
+#[tokio::test]
+async fn meta_data_is_cached() {
+    let t = Tree::new();
+    let count = t.path().join("count");
+    t.ocf(
+        "Md",
+        &format!(
+            "#!/bin/sh\necho x >> '{}'\n[ \"$1\" = meta-data ] && echo '<resource-agent name=\"Md\"/>' && exit 0\nexit 3\n",
+            count.display()
+        ),
+    );
+    let (lrm, _ev) = t.lrm(2);
+    let a = agent("Md");
+    let first = lrm.metadata(&a).await.unwrap();
+    let second = lrm.metadata(&a).await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(std::fs::read_to_string(&count).unwrap().lines().count(), 1);
+    let missing = lrm.metadata(&agent("Nope")).await;
+    assert!(missing.is_err());
 }
