@@ -798,10 +798,11 @@ impl<'a> Assigner<'a> {
             let mut t2 = table.clone();
             self.add_colocated(&mut t2, x.dependent, &x.node_attribute, f, &mut visited);
             // non-negative flag: positive nodes pushed negative become 1... keep simple
+            // only_positive: never push a node negative
             for (n, v) in t2.iter_mut() {
                 if let Some(old) = table.get(n) {
-                    if old.0 >= 0 && v.0 < 0 && !v.is_neg_inf() {
-                        *v = Score(1);
+                    if v.0 < 0 {
+                        *v = if old.0 > 0 { Score(1) } else { *old };
                     }
                 }
             }

@@ -106,7 +106,17 @@ pub fn build(acts: &Actions) -> Graph {
 }
 
 fn esc(s: &str) -> String {
-    cib::xml::escape_attr(s)
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            _ => o.push(c),
+        }
+    }
+    o
 }
 
 fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {

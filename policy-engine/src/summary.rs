@@ -174,6 +174,10 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
             out.push(c);
             return;
         }
+        if moving && migratable(acts, r, current, next) {
+            out.push(mk(Verb::Migrate, current, next, stop, Some(st)));
+            return;
+        }
         if moving {
             let v = if failed { Verb::Recover } else { Verb::Move };
             out.push(mk(v, current, next, stop, Some(st)));
@@ -217,4 +221,71 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
     } else if role == Role::Stopped {
         out.push(mk(Verb::Start, None, next, start, None));
     }
+}
+
+/// Whether a move of `r` can be done as a live migration.
+pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Option<NodeId>) -> bool {
+    let u = &acts.assigned.scored.unpacked;
+    let rr = &u.rscs[r];
+    let allow = rr
+        .meta
+        .get("allow-migrate")
+        .map(|v| crate::unpack::is_true(v))
+        .unwrap_or(
+            rr.class == "ocf"
+                && rr.provider.as_deref() == Some("pacemaker")
+                && rr.agent == "remote",
+        );
+    let (Some(c), Some(n)) = (current, next) else {
+        return false;
+    };
+    if !allow || !rr.managed || rr.failed || rr.pending_start || rr.running_on.len() != 1 {
+        return false;
+    }
+    let cn = &u.nodes[c];
+    if !cn.online || cn.unclean || !u.nodes[n].available() {
+        return false;
+    }
+    let Some(start) = acts.find(Some(r), "start", Some(n)) else {
+        return false;
+    };
+    if !start.runnable {
+        return false;
+    }
+    // a required, non-migrating action ordered before our start prevents migration
+    let start_id = acts.by_key[&(Some(r), "start".to_string(), Some(n))];
+    for o in &acts.orderings {
+        if o.then != start_id || o.flags & crate::actions::flags::INTERNAL != 0 {
+            continue;
+        }
+        let f = &acts.actions[o.first];
+        if f.optional {
+            continue;
+        }
+        if let Some(fr) = f.rsc {
+            if fr == r {
+                continue;
+            }
+            let frr = &u.rscs[fr];
+            if frr.is_leaf() {
+                let fcur = frr.running_on.first().copied();
+                let fnext = acts.assigned.node[fr];
+                if fcur.is_some() && fnext.is_some() && fcur != fnext && migratable_simple(u, fr) {
+                    continue;
+                }
+            }
+            return false;
+        }
+    }
+    true
+}
+
+fn migratable_simple(u: &crate::unpack::Unpacked, r: RscId) -> bool {
+    let rr = &u.rscs[r];
+    rr.meta
+        .get("allow-migrate")
+        .map(|v| crate::unpack::is_true(v))
+        .unwrap_or(false)
+        && rr.managed
+        && !rr.failed
 }

@@ -1385,7 +1385,12 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     r.role = h.role;
                 }
             }
-            r.history.insert(nid, h);
+            // a second entry bound to the same instance: keep the active one
+            let keep_old = r.history.get(&nid).is_some_and(|o| o.role > Role::Stopped)
+                && h.role <= Role::Stopped;
+            if !keep_old {
+                r.history.insert(nid, h);
+            }
         }
     }
     // derive per-resource failure state
@@ -1610,16 +1615,28 @@ fn find_history_target(
                 }
             } else if inactive.is_none() {
                 if let Some(m) = member_of(u, inst) {
-                    if !u.rscs[m].history.contains_key(&nid) {
-                        inactive = Some(m);
-                    }
+                    inactive = Some(m);
                 }
             }
         }
         if let Some(m) = inactive {
             return Some(m);
         }
-        return make_orphan(u, rid, lr, ops);
+        let cmax = u.rscs[c].clone_max;
+        let mut k = cmax;
+        loop {
+            let name = format!("{base}:{k}");
+            match u.rsc_by_id.get(&name) {
+                Some(&o) if u.rscs[o].orphan => {
+                    if u.rscs[o].running_on.is_empty() {
+                        return Some(o);
+                    }
+                }
+                Some(_) => {}
+                None => return make_orphan(u, &name, lr, ops),
+            }
+            k += 1;
+        }
     }
     if u.rsc_by_id.contains_key(rid) {
         return None;
