@@ -29,6 +29,9 @@ struct Conf {
     user: String,
     log: Option<String>,
     extra: Vec<String>,
+    client: String,
+    test_user: String,
+    test_passwd: Option<String>,
 }
 
 const DEFAULT_CONFIG: &str = "/etc/mysql/my.cnf";
@@ -61,6 +64,12 @@ fn conf(ctx: &Ctx) -> AgentResult<Conf> {
             .split_whitespace()
             .map(str::to_string)
             .collect(),
+        client: abs(
+            "client_binary",
+            ctx.param_or("client_binary", "/usr/bin/mysql"),
+        )?,
+        test_user: ctx.param_or("test_user", "root").to_string(),
+        test_passwd: ctx.param("test_passwd").map(str::to_string),
     })
 }
 
@@ -118,6 +127,7 @@ impl Mysql {
         // Leave half the operation timeout for the rest of the monitor.
         let wait = (ctx.timeout() / 2).min(Duration::from_secs(5));
         match (pid, ping(&c.socket, wait)) {
+            (Some(_), Ok(_)) if ctx.check_level >= 10 => Self::query(c, ctx),
             (Some(_), Ok(_)) => Ok(Rc::Success),
             (None, Err(_)) => Ok(Rc::NotRunning),
             (Some(p), Err(e)) => Err(AgentError::Generic(format!(
@@ -127,6 +137,57 @@ impl Mysql {
                 "a server ({v}) answers on {} but pid file {} is missing or stale",
                 c.socket, c.pid
             ))),
+        }
+    }
+
+    /// Depth 10: log in as `test_user` with the client and run `SELECT 1`.
+    fn query(c: &Conf, ctx: &Ctx) -> AgentResult<Rc> {
+        let mut cmd = Command::new(&c.client);
+        cmd.args(["--no-defaults", "--batch", "--skip-column-names"])
+            .arg(format!("--socket={}", c.socket))
+            .arg(format!("--user={}", c.test_user))
+            .args(["-e", "SELECT 1"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(p) = &c.test_passwd {
+            // Through the environment, not argv (visible in ps).
+            cmd.env("MYSQL_PWD", p);
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| AgentError::Installed(format!("cannot run {}: {e}", c.client)))?;
+        let deadline = Instant::now() + ctx.timeout() / 2;
+        loop {
+            if child
+                .try_wait()
+                .map_err(AgentError::io("waiting for the client"))?
+                .is_some()
+            {
+                break;
+            }
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(AgentError::Generic(format!(
+                    "SELECT 1 as {} did not complete within {} ms",
+                    c.test_user,
+                    (ctx.timeout() / 2).as_millis()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child
+            .wait_with_output()
+            .map_err(AgentError::io("reading client output"))?;
+        if out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "1" {
+            Ok(Rc::Success)
+        } else {
+            Err(AgentError::Generic(format!(
+                "SELECT 1 as {} failed: {}",
+                c.test_user,
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
         }
     }
 
@@ -287,11 +348,21 @@ else the server's built-in search path.").default(DEFAULT_CONFIG),
                 param("log", String, "Error log", "Error log file (--log-error). If unset, the server's configuration decides."),
                 param("additional_parameters", String, "Extra server options",
                     "Further command-line options for the server, separated by spaces (e.g. --skip-networking)."),
+                param("client_binary", String, "Client binary",
+                    "Command-line client used by monitors with OCF_CHECK_LEVEL=10 or more to run a query.")
+                    .default("/usr/bin/mysql"),
+                param("test_user", String, "Monitor user",
+                    "Account the depth-10 monitor logs in as (through the socket) to run SELECT 1.")
+                    .default("root"),
+                param("test_passwd", String, "Monitor password",
+                    "Password of test_user for the depth-10 monitor, passed to the client in MYSQL_PWD. \
+Leave unset for socket authentication."),
             ],
             actions: vec![
                 ActionSpec::new("start", "120s"),
                 ActionSpec::new("stop", "120s"),
                 ActionSpec::monitor("30s", "20s", 0, None),
+                ActionSpec::monitor("30s", "60s", 10, None),
                 ActionSpec::new("meta-data", "5s"),
                 ActionSpec::new("validate-all", "5s"),
             ],
@@ -312,6 +383,12 @@ else the server's built-in search path.").default(DEFAULT_CONFIG),
                     "configuration file {cfg} is missing or unreadable"
                 )));
             }
+        }
+        if ctx.check_level >= 10 && !crate::is_executable(&c.client) {
+            return Err(AgentError::Installed(format!(
+                "client binary {} (needed by depth-10 monitors) not found",
+                c.client
+            )));
         }
         if !Path::new(&c.datadir).is_dir() {
             return Err(AgentError::Installed(format!(

@@ -220,6 +220,16 @@ fn mysql_monitor_connects_and_stop_escalates_to_kill() {
     let (rc, err, took) = run_agent(&my, "start", &params, &[], None);
     assert_eq!(rc, 0, "{err}");
     eprintln!("mysql start: {} ms", took.as_millis());
+    // Depth 10 logs in and runs a query (root through the socket).
+    let deep = [("OCF_CHECK_LEVEL", "10".to_string())];
+    let (rc, err, took) = run_agent(&my, "monitor", &params, &deep, None);
+    assert_eq!(rc, 0, "{err}");
+    eprintln!("mysql monitor depth 10: {} ms", took.as_millis());
+    let mut wrong = params.clone();
+    wrong.push(p("test_user", "nosuchuser"));
+    let (rc, err, _) = run_agent(&my, "monitor", &wrong, &deep, None);
+    assert_eq!(rc, 1, "{err}");
+    assert!(err.contains("SELECT 1 as nosuchuser failed"), "{err}");
     let pid: i32 = std::fs::read_to_string(db.path("my.pid"))
         .unwrap()
         .trim()
