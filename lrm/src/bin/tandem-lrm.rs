@@ -177,10 +177,16 @@ fn print_record(rec: &lrm::OpRecord, verbose: bool) {
     }
 }
 
-fn shim_dir() -> Option<PathBuf> {
+/// A private directory with `crm_attribute`/`crm_master` links to this
+/// binary, removed when the command exits (so promotable agents publish
+/// their scores to `--attr-dir`).
+fn shim_dir() -> Option<tempfile::TempDir> {
     let exe = std::env::current_exe().ok()?;
-    let dir = std::env::temp_dir().join(format!("tandem-lrm-shims-{}", nix::unistd::getuid()));
-    lrm::attrd::install_shims(&dir, &exe).ok()?;
+    let dir = tempfile::Builder::new()
+        .prefix("tandem-lrm-shims")
+        .tempdir()
+        .ok()?;
+    lrm::attrd::install_shims(dir.path(), &exe).ok()?;
     Some(dir)
 }
 
@@ -255,10 +261,11 @@ fn run(a: Args) -> Result<u8> {
             req.params = pairs(&params, "parameter")?;
             req.meta = pairs(&meta, "meta attribute")?;
             req.check_level = check_level;
+            let shims = shim_dir();
             let config = LrmConfig {
                 env: EnvSettings {
                     dirs: d,
-                    shim_dir: shim_dir(),
+                    shim_dir: shims.as_ref().map(|s| s.path().to_path_buf()),
                     attr_dir: Some(attr_dir),
                     node_name: nix::unistd::gethostname()
                         .ok()

@@ -102,3 +102,53 @@ fn recurring_monitor_from_the_cli_prints_changes() {
         "{out}"
     );
 }
+
+/// Debian's Stateful publishes its promotion score through the shim the
+/// command installs for the duration of the call.
+#[test]
+fn cli_runs_promotable_agent_with_attribute_shim() {
+    let stateful = std::path::Path::new("/usr/lib/ocf/resource.d/pacemaker/Stateful");
+    assert!(
+        stateful.exists(),
+        "{} is missing: install the Debian package 'pacemaker-resource-agents'",
+        stateful.display()
+    );
+    let d = tempfile::tempdir().unwrap();
+    let attrs = d.path().join("attrd");
+    let state = format!("state={}", d.path().join("s.state").display());
+    let exec = |action: &str| {
+        let out = Command::new(lrm_bin())
+            .args([
+                "exec",
+                "ocf:pacemaker:Stateful",
+                action,
+                &state,
+                "--rsc",
+                "cli1",
+                "--attr-dir",
+            ])
+            .arg(&attrs)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(exec("start").0, 0);
+    assert_eq!(
+        std::fs::read_to_string(attrs.join("master-cli1")).unwrap(),
+        "5"
+    );
+    assert_eq!(exec("promote").0, 0);
+    assert_eq!(
+        std::fs::read_to_string(attrs.join("master-cli1")).unwrap(),
+        "10"
+    );
+    let (code, out) = exec("monitor");
+    assert_eq!(code, 8, "{out}");
+    assert!(out.contains("'promoted' (8)"), "{out}");
+    assert_eq!(exec("demote").0, 0);
+    assert_eq!(exec("stop").0, 0);
+    assert!(!attrs.join("master-cli1").exists());
+}
