@@ -92,3 +92,8 @@ pub fn param_names(provider: &str, ty: &str) -> Vec<String> {
         .map(|p| p.into_iter().map(|(n, _)| n).collect())
         .unwrap_or_default()
 }
+
+/// (name, required) of the parameters an installed OCF agent declares.
+pub fn params(provider: &str, ty: &str) -> Vec<(String, bool)> {
+    metadata(provider, ty).unwrap_or_default()
+}

@@ -505,3 +505,60 @@ pub fn resource(args: &[String]) -> Result<Action, String> {
         other => Err(format!("resource {other}: No such command")),
     }
 }
+
+/// `crm ra classes|providers|list|info`: the resource agents installed on
+/// this machine, found the way the LRM finds them.
+pub fn ra(args: &[String]) -> Result<String, String> {
+    let dirs = lrm::agent::AgentDirs::default();
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    match a.as_slice() {
+        ["classes"] => {
+            let mut s = String::new();
+            for c in lrm::agent::CLASSES {
+                if *c == "ocf" {
+                    s.push_str(&format!("ocf / {}\n", dirs.ocf_providers().join(" ")));
+                } else {
+                    s.push_str(&format!("{c}\n"));
+                }
+            }
+            Ok(s)
+        }
+        ["providers", ty, ..] => {
+            let provs: Vec<String> = dirs
+                .ocf_providers()
+                .into_iter()
+                .filter(|p| {
+                    dirs.list("ocf", Some(p))
+                        .is_ok_and(|l| l.iter().any(|t| t == ty))
+                })
+                .collect();
+            Ok(format!("{}\n", provs.join(" ")))
+        }
+        ["list", class, rest @ ..] => {
+            let list = dirs
+                .list(class, rest.first().copied())
+                .map_err(|e| e.to_string())?;
+            Ok(format!("{}\n", list.join(" ")))
+        }
+        ["info" | "meta", agent] => {
+            let parts: Vec<&str> = agent.split(':').collect();
+            let (prov, ty) = match parts.as_slice() {
+                [t] => ("heartbeat", *t),
+                ["ocf", p, t] => (*p, *t),
+                _ => return Err(format!("ra info: only OCF agents are described ({agent})")),
+            };
+            let params = crate::agents::param_names(prov, ty);
+            if params.is_empty() {
+                return Err(format!(
+                    "ra info: ocf:{prov}:{ty}: no such agent, or it has no meta-data"
+                ));
+            }
+            let mut s = format!("ocf:{prov}:{ty}\n\nParameters (*: required):\n");
+            for (n, req) in crate::agents::params(prov, ty) {
+                s.push_str(&format!("{n}{}\n", if req { "*" } else { "" }));
+            }
+            Ok(s)
+        }
+        _ => Err("usage: ra classes | providers TYPE | list CLASS [PROVIDER] | info AGENT".into()),
+    }
+}

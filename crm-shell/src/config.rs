@@ -249,7 +249,13 @@ impl Config {
     }
 
     /// Places a parsed object (see [`crate::parse`]). Returns warnings.
-    pub fn add(&mut self, mut el: Element) -> Result<Vec<String>, EditError> {
+    pub fn add(&mut self, el: Element) -> Result<Vec<String>, EditError> {
+        self.add_opts(el, true)
+    }
+
+    /// [`Config::add`]; `follow` = false keeps constraints on new group or
+    /// clone members as they are (used when an edited object is re-read).
+    pub fn add_opts(&mut self, mut el: Element, follow: bool) -> Result<Vec<String>, EditError> {
         let mut warnings = Vec::new();
         let name = el.name.clone();
         match name.as_str() {
@@ -370,7 +376,7 @@ impl Config {
                 .filter(|c| is_resource(&c.name))
                 .filter_map(|c| c.attr("id").map(str::to_string))
                 .collect();
-            for m in moved {
+            for m in moved.into_iter().filter(|_| follow) {
                 warnings.extend(self.rewrite_references(&m, Some(&id)));
             }
         }
@@ -528,6 +534,27 @@ impl Config {
             }
         }
         Ok(msgs)
+    }
+
+    /// Takes object `id` out so that an edited version can replace it: a
+    /// container's members stay where it was, and nothing that refers to
+    /// it is changed.
+    pub fn remove_for_replace(&mut self, id: &str) -> Result<(), EditError> {
+        let Some(p) = self.object_path(id) else {
+            return err(format!("object {id} does not exist"));
+        };
+        let el = take(&mut self.conf, &p);
+        let (last, parent_path) = p.split_last().expect("non-empty");
+        let parent = at_mut(&mut self.conf, parent_path);
+        let kids: Vec<Element> = el
+            .elements()
+            .filter(|c| is_resource(&c.name))
+            .cloned()
+            .collect();
+        for (k, c) in kids.into_iter().enumerate() {
+            parent.children.insert(last + k, Node::Element(c));
+        }
+        Ok(())
     }
 
     /// Drops (`to` = None) or renames references to resource `from` in

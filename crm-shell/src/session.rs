@@ -50,6 +50,8 @@ pub struct Shell<'a> {
     done: bool,
     /// The staged configuration whose commit last failed.
     refused: Option<Config>,
+    /// Set while an edited object is re-read (`edit`, `filter`).
+    replacing: bool,
 }
 
 /// Configure-level commands, for fuzzy matching of typos.
@@ -97,6 +99,13 @@ const CONFIGURE_COMMANDS: &[&str] = &[
     "exit",
     "bye",
     "help",
+    "xml",
+    "edit",
+    "filter",
+    "simulate",
+    "ptest",
+    "_test",
+    "_regtest",
 ];
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -158,6 +167,7 @@ impl<'a> Shell<'a> {
             err,
             done: false,
             refused: None,
+            replacing: false,
         }
     }
 
@@ -226,6 +236,10 @@ impl<'a> Shell<'a> {
         let trimmed = ll.text.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             return;
+        }
+        if self.level == Level::Configure && trimmed.split_whitespace().next() == Some("xml") {
+            let xml = trimmed[3..].replace(" \\ ", " ");
+            return self.xml_object(&xml, ll.start());
         }
         let toks = match lex::tokenize(ll) {
             Ok(t) => t,
@@ -297,6 +311,12 @@ impl<'a> Shell<'a> {
             "node" => self.node_command(&words[1..]),
             "resource" | "rsc" => self.resource_command(&words[1..]),
             "status" => self.status(),
+            "ra" => match crate::commands::ra(&words[1..]) {
+                Ok(t) => {
+                    let _ = write!(self.out, "{t}");
+                }
+                Err(e) => self.fail(Exit::CommandFailed, e),
+            },
             "up" | "end" | "cd" | "back" => {}
             "quit" | "exit" | "bye" => self.done = true,
             "help" | "?" => {
@@ -354,7 +374,7 @@ impl<'a> Shell<'a> {
                 Err(e) => self.fail(Exit::CommandFailed, e.to_string()),
                 Ok(el) => {
                     let mut next = staged;
-                    match next.add(el) {
+                    match next.add_opts(el, !self.replacing) {
                         Ok(warns) => {
                             for w in warns {
                                 if w.starts_with("modified ") {
@@ -374,6 +394,13 @@ impl<'a> Shell<'a> {
         let args = &words[1..];
         match cmd {
             "show" => self.configure_show(args),
+            "_test" | "_regtest" => {}
+            "edit" => self.edit_objects(args),
+            "filter" => match args.split_first() {
+                Some((cmd, ids)) => self.filter_objects(cmd, ids),
+                None => self.fail(Exit::CommandFailed, "usage: filter <command> [<id>...]"),
+            },
+            "simulate" | "ptest" => self.simulate(),
             "commit" => {
                 let force = args.first().is_some_and(|a| a == "force");
                 self.commit(force);
@@ -425,6 +452,153 @@ impl<'a> Shell<'a> {
                 Exit::CommandFailed,
                 format!("{loc}: configure.{cmd}: No such command"),
             ),
+        }
+    }
+
+    /// `xml <element .../>`: an object given as raw XML.
+    fn xml_object(&mut self, xml: &str, loc: Loc) {
+        let el = match cib::xml::parse(xml) {
+            Ok(e) => e,
+            Err(e) => return self.fail(Exit::CommandFailed, format!("{loc}: xml: {e}")),
+        };
+        let mut next = self.staged.clone().expect("staged");
+        match next.add_opts(el, false) {
+            Ok(_) => self.staged = Some(next),
+            Err(e) => self.fail(Exit::CommandFailed, format!("{loc}: xml: {e}")),
+        }
+    }
+
+    /// Replaces the objects `ids` (everything when empty) by what `text`
+    /// says; all or nothing.
+    fn replace_objects(&mut self, ids: &[String], text: &str) -> bool {
+        let before = self.staged.clone();
+        let before_rc = self.rc;
+        self.rc = Exit::Success;
+        let mut next = self.staged.clone().expect("staged");
+        let all: Vec<String> = if ids.is_empty() {
+            show::objects(&next.conf)
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect()
+        } else {
+            ids.to_vec()
+        };
+        for id in &all {
+            if let Err(e) = next.remove_for_replace(id) {
+                self.fail(Exit::CommandFailed, e.to_string());
+            }
+        }
+        self.staged = Some(next);
+        self.replacing = true;
+        for ll in lex::logical_lines(text, 1) {
+            self.run_line(&ll);
+        }
+        self.replacing = false;
+        let ok = self.rc == Exit::Success;
+        if !ok {
+            self.staged = before;
+        }
+        self.rc = self.rc.worst(before_rc);
+        ok
+    }
+
+    /// `edit [ID...]`: the objects in `$EDITOR`, re-read when saved; asks
+    /// again while the text has errors.
+    fn edit_objects(&mut self, ids: &[String]) {
+        let Some(editor) = std::env::var_os("EDITOR").or_else(|| std::env::var_os("VISUAL")) else {
+            return self.fail(
+                Exit::CommandFailed,
+                "edit: set EDITOR (or VISUAL) to the editor to use",
+            );
+        };
+        let conf = self.staged.as_ref().expect("staged").conf.clone();
+        let mut text = show::show_config(&conf, ids);
+        let path = std::env::temp_dir().join(format!("crm-edit-{}.crm", std::process::id()));
+        loop {
+            if let Err(e) = std::fs::write(&path, &text) {
+                return self.fail(Exit::CommandFailed, format!("edit: {e}"));
+            }
+            let st = std::process::Command::new("sh")
+                .arg("-c")
+                // like git: the variable is shell text, the file is "$1"
+                .arg(format!("{} \"$1\"", editor.to_string_lossy()))
+                .arg("sh")
+                .arg(&path)
+                .status();
+            if !st.is_ok_and(|s| s.success()) {
+                let _ = std::fs::remove_file(&path);
+                return self.fail(
+                    Exit::CommandFailed,
+                    "edit: the editor failed; nothing changed",
+                );
+            }
+            let edited = std::fs::read_to_string(&path).unwrap_or_default();
+            if edited == text {
+                break;
+            }
+            if self.replace_objects(ids, &edited) {
+                break;
+            }
+            text = edited;
+            if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                break;
+            }
+            let _ = write!(self.err, "Edit again? [y/n] ");
+            let mut answer = String::new();
+            if std::io::stdin().read_line(&mut answer).is_err() || !answer.trim().starts_with('y') {
+                break;
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// `filter CMD [ID...]`: the objects through a shell command.
+    fn filter_objects(&mut self, cmd: &str, ids: &[String]) {
+        use std::io::Write as _;
+        let conf = self.staged.as_ref().expect("staged").conf.clone();
+        let text = show::show_config(&conf, ids);
+        let child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn();
+        let out = child.and_then(|mut c| {
+            c.stdin.take().expect("piped").write_all(text.as_bytes())?;
+            c.wait_with_output()
+        });
+        match out {
+            Ok(o) if o.status.success() => {
+                let edited = String::from_utf8_lossy(&o.stdout).into_owned();
+                self.replace_objects(ids, &edited);
+            }
+            _ => self.fail(
+                Exit::CommandFailed,
+                format!("filter: `{cmd}` failed; nothing changed"),
+            ),
+        }
+    }
+
+    /// `simulate` / `ptest`: what the cluster would do with the staged
+    /// configuration (the policy engine's Transition Summary).
+    fn simulate(&mut self) {
+        let mut cib = match self.store.load() {
+            Ok(c) => c,
+            Err(e) => return self.fail(Exit::CibUnavailable, format!("{e:#}")),
+        };
+        let staged = self.staged.clone().expect("staged");
+        match cib.child_mut("configuration") {
+            Some(c) => *c = staged.conf,
+            None => cib.push(staged.conf),
+        }
+        match policy_engine::schedule(&cib, None) {
+            Ok(t) => {
+                let _ = writeln!(self.out, "Transition Summary:");
+                for l in policy_engine::render::transition_summary(&t.summary) {
+                    let _ = writeln!(self.out, "{l}");
+                }
+            }
+            Err(e) => self.fail(Exit::CommandFailed, format!("simulate: {e}")),
         }
     }
 

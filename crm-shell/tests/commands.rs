@@ -1,0 +1,173 @@
+//! Transcript-style checks of the commands besides the configure language:
+//! what each prints, its exit status, and what it leaves in the CIB.
+
+use std::path::Path;
+use std::process::Command;
+
+const EMPTY: &str = r#"<cib crm_feature_set="3.16.1" validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config/>
+    <nodes/>
+    <resources/>
+    <constraints/>
+  </configuration>
+  <status/>
+</cib>
+"#;
+
+fn crm(cib: &Path, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> (i32, String) {
+    use std::io::Write;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_crm"));
+    c.args(args)
+        .env("CIB_file", cib)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let mut child = c.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
+    let d = tempfile::tempdir().unwrap();
+    let cib = d.path().join("cib.xml");
+    std::fs::write(&cib, EMPTY).unwrap();
+    let (rc, out) = crm(
+        &cib,
+        &["-F"],
+        "configure\nproperty stonith-enabled=false\nnode node1\nnode node2\nprimitive d1 Dummy\nprimitive d2 Dummy\ngroup g1 d1 d2\ncommit\n",
+        &[],
+    );
+    assert_eq!(rc, 0, "{out}");
+    (d, cib)
+}
+
+fn show(cib: &Path, ids: &[&str]) -> String {
+    let mut args = vec!["configure", "show"];
+    args.extend_from_slice(ids);
+    crm(cib, &args, "", &[]).1
+}
+
+#[test]
+fn node_and_resource_commands_edit_the_cib() {
+    let (_d, cib) = setup();
+    assert_eq!(crm(&cib, &["node", "standby", "node1"], "", &[]).0, 0);
+    assert_eq!(
+        crm(
+            &cib,
+            &["node", "attribute", "node1", "set", "rack", "A"],
+            "",
+            &[]
+        )
+        .0,
+        0
+    );
+    assert_eq!(crm(&cib, &["resource", "stop", "g1"], "", &[]).0, 0);
+    assert_eq!(
+        crm(
+            &cib,
+            &["resource", "param", "d2", "set", "fake", "3"],
+            "",
+            &[]
+        )
+        .0,
+        0
+    );
+    assert_eq!(crm(&cib, &["resource", "unmanage", "d2"], "", &[]).0, 0);
+    assert_eq!(crm(&cib, &["resource", "ban", "d2", "node1"], "", &[]).0, 0);
+    assert_eq!(
+        crm(&cib, &["resource", "move", "d1", "node2"], "", &[]).0,
+        0
+    );
+    assert_eq!(
+        show(
+            &cib,
+            &["node1", "g1", "d2", "cli-ban-d2-on-node1", "cli-prefer-d1"]
+        ),
+        "node node1 \\\n\tattributes standby=on rack=A\n\
+         primitive d2 Dummy \\\n\tparams fake=3 \\\n\tmeta is-managed=false\n\
+         group g1 d1 d2 \\\n\tmeta target-role=Stopped\n\
+         location cli-ban-d2-on-node1 d2 role=Started -inf: node1\n\
+         location cli-prefer-d1 d1 role=Started inf: node2\n"
+    );
+    assert_eq!(crm(&cib, &["resource", "clear", "d1"], "", &[]).0, 0);
+    assert_eq!(crm(&cib, &["resource", "clear", "d2"], "", &[]).0, 0);
+    assert_eq!(crm(&cib, &["node", "online", "node1"], "", &[]).0, 0);
+    assert_eq!(
+        show(&cib, &["node1"]),
+        "node node1 \\\n\tattributes standby=off rack=A\n"
+    );
+    assert!(!show(&cib, &[]).contains("cli-"));
+    // unknown objects fail with status 1 and change nothing
+    let before = std::fs::read_to_string(&cib).unwrap();
+    let (rc, out) = crm(&cib, &["resource", "stop", "nosuch"], "", &[]);
+    assert_eq!(rc, 1, "{out}");
+    assert!(out.contains("resource nosuch does not exist"), "{out}");
+    assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
+    // every change above raised the epoch
+    let root = cib::xml::parse(&before).unwrap();
+    assert_eq!(root.attr("epoch"), Some("12"));
+}
+
+#[test]
+fn filter_edit_and_xml_replace_objects() {
+    let (_d, cib) = setup();
+    let script = "configure\nprimitive d3 Dummy\ncolocation c1 inf: d1 d3\nfilter \"sed 's/d1 d3/d3 d1/'\" c1\n\
+                  xml <primitive id=\"x1\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/>\ncommit\n";
+    let (rc, out) = crm(&cib, &["-F"], script, &[]);
+    assert_eq!(rc, 0, "{out}");
+    assert_eq!(
+        show(&cib, &["c1", "x1"]),
+        "primitive x1 Dummy\ncolocation c1 inf: d3 d1\n"
+    );
+    // EDITOR is run on the shown text; a broken edit changes nothing
+    let (rc, out) = crm(
+        &cib,
+        &["-F", "configure", "edit", "d3"],
+        "",
+        &[("EDITOR", "sed -i 's/Dummy/Dummy params fake=9/'")],
+    );
+    assert_eq!(rc, 0, "{out}");
+    assert_eq!(
+        show(&cib, &["d3"]),
+        "primitive d3 Dummy \\\n\tparams fake=9\n"
+    );
+    let (rc, out) = crm(
+        &cib,
+        &["-F", "configure", "edit", "d3"],
+        "",
+        &[("EDITOR", "sed -i 's/fake=9/fake=\\\"9/'")],
+    );
+    assert_eq!(rc, 1, "{out}");
+    assert_eq!(
+        show(&cib, &["d3"]),
+        "primitive d3 Dummy \\\n\tparams fake=9\n"
+    );
+}
+
+#[test]
+fn usage_errors_and_missing_cib() {
+    let d = tempfile::tempdir().unwrap();
+    let missing = d.path().join("nope.xml");
+    let (rc, out) = crm(&missing, &["configure", "show"], "", &[]);
+    assert_eq!(rc, 3, "{out}");
+    assert!(out.contains("cannot read CIB file"), "{out}");
+    let (rc, _) = crm(&missing, &["--bogus"], "", &[]);
+    assert_eq!(rc, 2);
+    let (rc, out) = crm(&missing, &["ra", "list", "ocf", "heartbeat"], "", &[]);
+    if Path::new("/usr/lib/ocf/resource.d/heartbeat/Dummy").exists() {
+        assert_eq!(rc, 0);
+        assert!(out.split_whitespace().any(|w| w == "Dummy"), "{out}");
+    }
+}
