@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch, Semaphore};
+use tracing::Instrument;
 
 use crate::agent::AgentSpec;
 use crate::attrd::AttrStore;
@@ -191,9 +192,10 @@ impl Lrm {
         let started = SystemTime::now();
         let span = tracing::info_span!("op", rsc = %req.rsc_id, action = %req.action,
             interval_ms = req.interval.as_millis() as u64);
-        let _e = span.enter();
-        let result = self.execute_now(req).await;
-        tracing::debug!(result = %result.summary(), "op finished");
+        // `instrument`, not `span.enter()`: an entered guard held across an
+        // await would tag unrelated tasks polled on this thread.
+        let result = self.execute_now(req).instrument(span.clone()).await;
+        span.in_scope(|| tracing::debug!(result = %result.summary(), "op finished"));
         (result, queue_time, started)
     }
 
