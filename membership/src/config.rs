@@ -1,0 +1,1 @@
+//! corosync.conf parser (TODO)

@@ -1,0 +1,39 @@
+//! Seeded simulation of the ring protocol: invariants of EVS and quorum under loss,
+//! duplication, reordering, partitions that heal, crash and restart. A failure prints its
+//! seed; replay it with `cargo bench -p membership --bench soak -- --seed N`.
+
+use membership::sim::{run, SimConfig};
+
+fn seeds(range: std::ops::Range<u64>) {
+    let mut views = 0;
+    let mut lossy = 0;
+    for seed in range.clone() {
+        let cfg = SimConfig::from_seed(seed);
+        if cfg.max_loss >= 0.2 {
+            lossy += 1;
+        }
+        match run(&cfg) {
+            Ok(r) => views += r.views,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(views > range.end - range.start, "runs formed views");
+    assert!(lossy > 0);
+}
+
+#[test]
+fn seeds_0000_0500() {
+    seeds(0..500);
+}
+#[test]
+fn seeds_0500_1000() {
+    seeds(500..1000);
+}
+#[test]
+fn seeds_1000_1500() {
+    seeds(1000..1500);
+}
+#[test]
+fn seeds_1500_2000() {
+    seeds(1500..2000);
+}
