@@ -97,3 +97,13 @@ pub fn param_names(provider: &str, ty: &str) -> Vec<String> {
 pub fn params(provider: &str, ty: &str) -> Vec<(String, bool)> {
     metadata(provider, ty).unwrap_or_default()
 }
+
+/// Whether OCF agent `provider:ty` is installed: `None` when there is no
+/// OCF tree on this machine at all (nothing can be said).
+pub fn installed(provider: &str, ty: &str) -> Option<bool> {
+    let root = ocf_root();
+    if !std::path::Path::new(&format!("{root}/resource.d")).is_dir() {
+        return None;
+    }
+    Some(std::path::Path::new(&format!("{root}/resource.d/{provider}/{ty}")).is_file())
+}

@@ -383,6 +383,7 @@ impl Config {
         let mut used = self.used_ids();
         ids::collect(&el, &mut used);
         ids::assign(&mut el, &id, &mut used);
+        warnings.extend(self.reference_warnings(&el));
         let section = match name.as_str() {
             "node" => "nodes",
             n if is_resource(n) => "resources",
@@ -534,6 +535,55 @@ impl Config {
             }
         }
         Ok(msgs)
+    }
+
+    /// What is suspicious about a new object, said at once (the commit
+    /// refuses what is really wrong): missing resources in constraints,
+    /// constraints on group members, agents that are not installed.
+    fn reference_warnings(&self, el: &Element) -> Vec<String> {
+        let mut out = Vec::new();
+        let id = el.attr("id").unwrap_or("");
+        if is_constraint(&el.name) {
+            let mut refs: Vec<&str> = ["rsc", "with-rsc", "first", "then"]
+                .iter()
+                .filter_map(|a| el.attr(a))
+                .collect();
+            for s in el.elements().filter(|s| s.name == "resource_set") {
+                refs.extend(s.elements().filter_map(|r| r.attr("id")));
+            }
+            let tags: Vec<String> = self
+                .conf
+                .child("tags")
+                .map(|t| {
+                    t.elements()
+                        .filter_map(|e| e.attr("id").map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for r in refs {
+                match self.resource_path(r) {
+                    None if !tags.iter().any(|t| t == r) => {
+                        out.push(format!("{id}: resource {r} does not exist"))
+                    }
+                    Some(p) if at(&self.conf, &p[..p.len() - 1]).name == "group" => {
+                        out.push(format!(
+                            "{id}: resource {r} is grouped, constraints should apply to the group"
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if matches!(el.name.as_str(), "primitive" | "template") && el.attr("class") == Some("ocf") {
+            if let (Some(p), Some(t)) = (el.attr("provider"), el.attr("type")) {
+                if crate::agents::installed(p, t) == Some(false) {
+                    out.push(format!(
+                        "ocf:{p}:{t}: no such resource agent is installed (no meta-data)"
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// Takes object `id` out so that an edited version can replace it: a

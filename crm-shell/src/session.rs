@@ -366,6 +366,17 @@ impl<'a> Shell<'a> {
             }
         }
         if let Some(obj) = parse::canonical_command(cmd) {
+            if obj == "ms" && words.len() > 2 {
+                let rest = words[1..].join(" ");
+                let extra = if words.iter().any(|w| w == "meta") {
+                    ""
+                } else {
+                    " meta"
+                };
+                self.warn(format!(
+                    "{loc}: \"ms\" is deprecated. Please use \"clone {rest}{extra} promotable=true\""
+                ));
+            }
             let staged = self
                 .staged
                 .clone()
