@@ -106,6 +106,7 @@ pub enum LrmEvent {
 struct Recurring {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
+    agent: AgentSpec,
 }
 
 struct Inner {
@@ -361,6 +362,7 @@ impl Lrm {
             });
         }
         let (stop_tx, mut stop_rx) = watch::channel(false);
+        let agent = req.agent.clone();
         let me = self.clone();
         let task = tokio::spawn(async move {
             let mut last: Option<(ExecStatus, Option<crate::OcfRc>)> = None;
@@ -386,6 +388,7 @@ impl Lrm {
             Recurring {
                 stop: stop_tx,
                 task,
+                agent,
             },
         );
         Ok(key)
@@ -419,20 +422,9 @@ impl Lrm {
         };
         let _ = r.stop.send(true);
         let _ = r.task.await;
-        let agent = self
-            .inner
-            .history
-            .lock()
-            .expect("history poisoned")
-            .get(&key)
-            .map(|h| h.agent.clone());
         let req = OpRequest {
             interval: key.interval,
-            ..OpRequest::new(
-                key.rsc.clone(),
-                agent.unwrap_or(AgentSpec::Lsb("unknown".into())),
-                key.action.clone(),
-            )
+            ..OpRequest::new(key.rsc.clone(), r.agent, key.action.clone())
         };
         let rec = self.record(
             &req,

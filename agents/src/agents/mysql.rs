@@ -192,8 +192,12 @@ impl Mysql {
     }
 
     fn start(c: &Conf, ctx: &Ctx) -> AgentResult<Rc> {
-        if matches!(Self::monitor(c, ctx), Ok(Rc::Success)) {
-            return Ok(Rc::Success);
+        match Self::monitor(c, ctx) {
+            Ok(Rc::Success) => return Ok(Rc::Success),
+            // A live but wedged server: starting a second one on the same
+            // datadir would only fight over its locks.
+            Err(e) if read_pid(&c.pid).is_some_and(alive) => return Err(e),
+            _ => {}
         }
         Mysql.validate(ctx)?;
         let user = nix::unistd::User::from_name(&c.user).ok().flatten();

@@ -127,11 +127,19 @@ the LRM's attribute interface, or crm_attribute when not run by Tandem; stop del
                     crate::attr::set_promotion_score(ctx, low);
                     Rc::Success
                 }
-                "monitor" => match now {
-                    Role::Stopped => Rc::NotRunning,
-                    Role::Unpromoted => Rc::Success,
-                    Role::Promoted => Rc::RunningPromoted,
-                },
+                "monitor" => {
+                    // A probe after a node restart finds the resource but no
+                    // (transient) score: publish it again.
+                    if ctx.is_probe("monitor") && now != Role::Stopped {
+                        let score = if now == Role::Promoted { high } else { low };
+                        crate::attr::set_promotion_score(ctx, score);
+                    }
+                    match now {
+                        Role::Stopped => Rc::NotRunning,
+                        Role::Unpromoted => Rc::Success,
+                        Role::Promoted => Rc::RunningPromoted,
+                    }
+                }
                 "notify" => {
                     let t = ctx.meta.get("notify_type").cloned().unwrap_or_default();
                     let o = ctx

@@ -320,11 +320,13 @@ async fn stateful_promotion_scores_through_the_lrm() {
         .await
         .result
         .is(OcfRc::Success));
-    assert!(lrm
-        .exec(op(Action::Demote, 0))
-        .await
-        .result
-        .is(OcfRc::Success));
+    // A probe after the score was lost (node restart) publishes it again.
+    attrs.delete("master-ms1").unwrap();
+    let probe = lrm.exec(op(Action::Monitor, 0)).await;
+    assert!(probe.result.is(OcfRc::RunningPromoted));
+    assert_eq!(score().as_deref(), Some("10"));
+    let demote = lrm.exec(op(Action::Demote, 0)).await;
+    assert!(demote.result.is(OcfRc::Success));
     assert_eq!(score().as_deref(), Some("5"));
     assert!(lrm
         .exec(op(Action::Stop, 0))
