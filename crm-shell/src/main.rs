@@ -5,54 +5,60 @@
 //! Exit statuses are listed in `crm_shell::exit`.
 
 use std::io::{IsTerminal, Read, Write};
+
 use std::process::ExitCode;
 
 use crm_shell::exit::Exit;
 use crm_shell::session::{Options, Shell};
 use crm_shell::store::{CibStore, FileStore, NoCluster};
 
-fn usage() -> &'static str {
-    "usage: crm [-F|--force] [-f FILE] [COMMAND ...]\n\
-     \n  -F, --force   commit even when verification reports errors\
-     \n  -f FILE       read commands from FILE\
-     \n  -h, --help    this text\
-     \n\nWith CIB_file=PATH in the environment, crm works offline on that CIB file.\n"
+/// The raw command line. Words after the options are one crm command
+/// (`crm configure show`, `crm node standby node1`).
+#[derive(clap::Parser, Debug)]
+#[command(
+    name = "crm",
+    version,
+    about = "Configure and inspect a Tandem (Pacemaker-compatible) cluster, crmsh style",
+    after_help = "With CIB_file=PATH in the environment, crm works offline on that CIB file.\n\
+                  Without a COMMAND, commands are read from standard input (a prompt on a terminal).\n\
+                  Exit status: 0 done, 1 a command failed, 2 usage error, 3 CIB unavailable."
+)]
+struct Args {
+    /// Commit even when verification reports errors.
+    #[arg(short = 'F', long)]
+    force: bool,
+    /// Read commands from FILE.
+    #[arg(short = 'f', long, value_name = "FILE")]
+    file: Option<std::path::PathBuf>,
+    /// Accepted for crmsh compatibility; no effect.
+    #[arg(short = 'w', long, hide = true)]
+    wait: bool,
+    /// Accepted for crmsh compatibility; no effect.
+    #[arg(short = 'R', long = "regression-tests", hide = true)]
+    regression: bool,
+    /// Accepted for crmsh compatibility; no effect.
+    #[arg(short = 'd', long, hide = true)]
+    debug: bool,
+    /// The command to run.
+    #[arg(trailing_var_arg = true, value_name = "COMMAND")]
+    command: Vec<String>,
 }
 
 fn main() -> ExitCode {
-    let mut opts = Options::default();
-    let mut file: Option<String> = None;
-    let mut args = std::env::args().skip(1).peekable();
-    let mut rest: Vec<String> = Vec::new();
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "-F" | "--force" => opts.force = true,
-            "-f" | "--file" => match args.next() {
-                Some(f) => file = Some(f),
-                None => {
-                    eprint!("ERROR: -f needs a file\n{}", usage());
-                    return Exit::Usage.into();
-                }
-            },
-            "-h" | "--help" => {
-                print!("{}", usage());
-                return Exit::Success.into();
-            }
-            "--version" => {
-                println!("crm (tandem) {}", env!("CARGO_PKG_VERSION"));
-                return Exit::Success.into();
-            }
-            "-w" | "--wait" | "-R" | "--regression-tests" | "-d" | "--debug" => {}
-            s if s.starts_with('-') && rest.is_empty() => {
-                eprint!("ERROR: unknown option {s}\n{}", usage());
-                return Exit::Usage.into();
-            }
-            _ => {
-                rest.push(a);
-                rest.extend(args.by_ref());
-            }
+    let args = match <Args as clap::Parser>::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage.into()
+            } else {
+                Exit::Success.into()
+            };
         }
-    }
+    };
+    let opts = Options { force: args.force };
+    let file = args.file;
+    let rest = args.command;
     let store: Box<dyn CibStore> = match std::env::var_os("CIB_file") {
         Some(p) => Box::new(FileStore { path: p.into() }),
         None => Box::new(NoCluster),
