@@ -60,6 +60,15 @@ pub enum LrmError {
         /// What happened, in words.
         summary: String,
     },
+    /// The agent's meta-data could not be parsed.
+    #[error("meta-data of {agent} is invalid: {source}")]
+    BadMetaData {
+        /// Agent name.
+        agent: String,
+        /// The parse error.
+        #[source]
+        source: crate::metadata::MetadataError,
+    },
     /// An attribute name is not usable as a key.
     #[error("bad attribute name '{name}'")]
     BadAttributeName {

@@ -339,6 +339,18 @@ impl Lrm {
         }
     }
 
+    /// The agent's meta-data, parsed (parameters, actions, advised timeouts).
+    pub async fn agent_metadata(
+        &self,
+        agent: &AgentSpec,
+    ) -> Result<crate::metadata::AgentMetadata, LrmError> {
+        let xml = self.metadata(agent).await?;
+        crate::metadata::AgentMetadata::parse(&xml).map_err(|source| LrmError::BadMetaData {
+            agent: agent.to_string(),
+            source,
+        })
+    }
+
     /// Starts a recurring operation (normally a monitor). The first result
     /// and every later *change* of (status, rc) are sent as events.
     pub fn start_recurring(&self, req: OpRequest) -> Result<OpKey, LrmError> {

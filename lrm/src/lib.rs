@@ -32,6 +32,7 @@
 //!   ([`Lrm::with_runner`]).
 //! * [`executor`]: [`Lrm`]: per-resource serialisation, node concurrency
 //!   limit, history, recurring monitors, meta-data cache.
+//! * [`metadata`]: typed meta-data (parameters, actions, advised timeouts).
 //! * [`attrd`]: node attributes for promotable agents and the
 //!   `crm_attribute`-compatible front end.
 //!
@@ -77,6 +78,7 @@ pub mod attrd;
 pub mod classes;
 pub mod error;
 pub mod executor;
+pub mod metadata;
 pub mod request;
 pub mod result;
 pub mod runner;
@@ -84,6 +86,7 @@ pub mod runner;
 pub use agent::{AgentDirs, AgentSpec, CLASSES};
 pub use error::LrmError;
 pub use executor::{Lrm, LrmConfig, LrmEvent, OpKey, OpRecord};
+pub use metadata::AgentMetadata;
 pub use request::{parse_duration, Action, EnvSettings, Notify, OpRequest};
 pub use result::{ExecResult, ExecStatus, OcfRc, Severity};
 

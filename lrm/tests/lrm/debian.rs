@@ -276,3 +276,25 @@ fn debian_ipaddr2_in_netns() {
     let (_, addrs) = sh(&format!("ip -n {} -o -4 addr show dev ha0", ns.name));
     assert!(!addrs.contains("10.213.7.50"), "{addrs}");
 }
+
+/// Debian agents' meta-data parses into what crm-shell and the controller
+/// need: required/unique/reloadable parameters and advised timeouts.
+#[tokio::test]
+async fn debian_metadata_is_parsed() {
+    let ip = debian_agent("ocf:heartbeat:IPaddr2", "resource-agents");
+    let st = debian_agent("ocf:pacemaker:Stateful", "pacemaker-resource-agents");
+    let d = tempfile::tempdir().unwrap();
+    let lrm = lrm_in(d.path());
+    let md = lrm.agent_metadata(&ip).await.unwrap();
+    assert_eq!(md.name, "IPaddr2");
+    let p = md.parameter("ip").unwrap();
+    assert!(p.required && p.unique, "{p:?}");
+    assert!(!md.parameter("cidr_netmask").unwrap().required);
+    assert!(md.action("start").unwrap().timeout.is_some());
+    assert!(md.action("monitor").unwrap().interval.is_some());
+    let md = lrm.agent_metadata(&st).await.unwrap();
+    assert!(md.parameter("envfile").unwrap().reloadable);
+    assert!(md.action("reload-agent").is_some());
+    let roles: Vec<_> = md.actions.iter().filter_map(|a| a.role.clone()).collect();
+    assert!(roles.contains(&"Promoted".to_string()), "{roles:?}");
+}
