@@ -764,3 +764,150 @@ impl Sim {
         Ok(())
     }
 }
+
+/// Packet fuzzing: feeds `inputs` random, structured and mutated datagrams (from nodelist
+/// and foreign senders) to one core of a 3-node nodelist, with timers and submissions in
+/// between. Returns the number of datagrams fed; any panic is a bug.
+pub fn fuzz_core(seed: u64, inputs: u64) -> u64 {
+    use crate::wire::{CommitEntry, CommitToken, Join, Mcast, McastBody, Message, Token};
+    let mut rng = Rng(seed);
+    let nodes = [1, 2, 3];
+    let base = Instant::now();
+    let mut now = base;
+    let mut cfg = TotemConfig::from_token(Duration::from_millis(300), 4);
+    cfg.fragment_size = 64;
+    let mut core = Totem::new(TotemParams::new(1, nodes.to_vec(), cfg), now);
+    let mut senders: Vec<Envelope> = (0..5)
+        .map(|i| Envelope::new(i, &[0, 1, 2, 3, 4], 1, None, ""))
+        .collect();
+    let small = |r: &mut Rng| r.below(5) as NodeId;
+    let seqv = |r: &mut Rng| {
+        if r.below(10) == 0 {
+            r.next_u64()
+        } else {
+            r.below(40)
+        }
+    };
+    let mut fed = 0;
+    while fed < inputs {
+        let ring_id = if rng.below(3) == 0 {
+            core.ring_id()
+        } else {
+            RingId {
+                rep: small(&mut rng),
+                seq: seqv(&mut rng),
+            }
+        };
+        let ids = |r: &mut Rng| {
+            let mut v: Vec<NodeId> = (0..r.below(5)).map(|_| r.below(5) as NodeId).collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let msg = match rng.below(6) {
+            0 => Message::Token(Token {
+                ring_id,
+                token_seq: seqv(&mut rng),
+                seq: 40,
+                aru: seqv(&mut rng).min(40),
+                aru_addr: small(&mut rng),
+                fcc: rng.below(60) as u32,
+                retrans_flg: rng.below(2) == 0,
+                install_seq: if rng.below(2) == 0 {
+                    Some(seqv(&mut rng))
+                } else {
+                    None
+                },
+                rtr: (0..rng.below(4)).map(|_| seqv(&mut rng)).collect(),
+            }),
+            1 => {
+                let cnt = 1 + rng.below(3) as u32;
+                let body = McastBody::App {
+                    msg_id: rng.below(4),
+                    frag_idx: rng.below(cnt as u64) as u32,
+                    frag_cnt: cnt,
+                    data: vec![7; rng.below(100) as usize],
+                };
+                let m = Mcast {
+                    ring_id,
+                    seq: 1 + seqv(&mut rng).min(1 << 40),
+                    origin: small(&mut rng),
+                    body,
+                };
+                if rng.below(3) == 0 {
+                    Message::Mcast(Mcast {
+                        ring_id: core.ring_id(),
+                        seq: 1 + rng.below(30),
+                        origin: small(&mut rng),
+                        body: McastBody::Recovered(Box::new(m)),
+                    })
+                } else {
+                    Message::Mcast(m)
+                }
+            }
+            2 => Message::MergeDetect { ring_id },
+            3 => Message::Join(Join {
+                proc_list: ids(&mut rng),
+                fail_list: ids(&mut rng),
+                ring_seq: seqv(&mut rng),
+                high_ring_seq: seqv(&mut rng),
+                loss_ring: if rng.below(2) == 0 {
+                    Some(ring_id)
+                } else {
+                    None
+                },
+            }),
+            4 => {
+                let members = ids(&mut rng);
+                let members = if members.is_empty() { vec![1] } else { members };
+                let entries = members
+                    .iter()
+                    .map(|_| {
+                        (rng.below(3) != 0).then(|| CommitEntry {
+                            old_ring: core.ring_id(),
+                            aru: seqv(&mut rng),
+                            high_delivered: seqv(&mut rng),
+                            high_seq: seqv(&mut rng),
+                        })
+                    })
+                    .collect();
+                Message::Commit(CommitToken {
+                    token_seq: seqv(&mut rng),
+                    ring_id,
+                    rotation: 1 + rng.below(2) as u8,
+                    members,
+                    entries,
+                })
+            }
+            _ => Message::TokenHoldCancel { ring_id },
+        };
+        let sender = rng.below(5) as usize;
+        let mut bytes = senders[sender].seal(&msg.encode());
+        match rng.below(10) {
+            0..=2 => {
+                for _ in 0..1 + rng.below(4) {
+                    let i = rng.below(bytes.len() as u64) as usize;
+                    bytes[i] = rng.next_u64() as u8;
+                }
+            }
+            3 => bytes.truncate(rng.below(bytes.len() as u64) as usize),
+            4 => bytes.extend((0..rng.below(16)).map(|_| rng.next_u64() as u8)),
+            5 => bytes = (0..rng.below(80)).map(|_| rng.next_u64() as u8).collect(),
+            _ => {}
+        }
+        now += Duration::from_micros(rng.below(20_000));
+        core.handle_datagram(now, &bytes);
+        fed += 1;
+        if rng.below(20) == 0 {
+            let _ = core.submit(now, vec![1; rng.below(200) as usize]);
+        }
+        if let Some(d) = core.poll_timeout() {
+            if d <= now {
+                core.handle_timeout(now);
+            }
+        }
+        while core.poll_transmit().is_some() {}
+        while core.poll_event().is_some() {}
+    }
+    fed
+}
