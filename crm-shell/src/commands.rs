@@ -247,14 +247,88 @@ pub fn node(args: &[String]) -> Result<Action, String> {
     }
 }
 
-fn lifetime_rule(lifetime: Option<&str>) -> Result<(), String> {
-    match lifetime {
-        None => Ok(()),
-        Some(l) => Err(format!(
-            "lifetime {l}: expiring move/ban constraints need the cluster's clock; \
-             use `crm resource clear` to remove the constraint instead"
-        )),
-    }
+/// Seconds in an ISO 8601 duration (`PT1H`, `P2D`, `PT30M`, `P1DT12H`),
+/// the lifetime syntax `crm_resource` takes (months count 30 days, years
+/// 365).
+pub fn iso8601_duration(s: &str) -> Option<i64> {
+    let body = s.strip_prefix('P')?;
+    let (date, time) = match body.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (body, ""),
+    };
+    let mut total = 0i64;
+    let mut scan = |part: &str, units: &[(char, i64)]| -> Option<()> {
+        let mut num = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() {
+                num.push(c);
+            } else {
+                let (_, mult) = units.iter().find(|(u, _)| *u == c)?;
+                total += num.parse::<i64>().ok()? * mult;
+                num.clear();
+            }
+        }
+        num.is_empty().then_some(())
+    };
+    scan(
+        date,
+        &[
+            ('Y', 365 * 86400),
+            ('M', 30 * 86400),
+            ('W', 7 * 86400),
+            ('D', 86400),
+        ],
+    )?;
+    scan(time, &[('H', 3600), ('M', 60), ('S', 1)])?;
+    (total > 0).then_some(total)
+}
+
+/// The constraint `crm_resource --move/--ban` writes: a plain location, or,
+/// with a lifetime, a rule that stops applying at now + lifetime.
+fn cli_constraint(
+    id: &str,
+    rsc: &str,
+    node: &str,
+    score: &str,
+    lifetime: Option<&str>,
+) -> Result<Element, String> {
+    let mut el = Element::new("rsc_location")
+        .with_attr("id", id)
+        .with_attr("rsc", rsc)
+        .with_attr("role", "Started");
+    let Some(l) = lifetime else {
+        return Ok(el.with_attr("node", node).with_attr("score", score));
+    };
+    let secs = iso8601_duration(l).ok_or_else(|| {
+        format!("lifetime {l}: expected an ISO 8601 duration such as PT1H or P1D")
+    })?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let end = chrono::DateTime::from_timestamp(now + secs, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S +00:00").to_string())
+        .unwrap_or_default();
+    let rule = Element::new("rule")
+        .with_attr("id", format!("{id}-rule"))
+        .with_attr("score", score)
+        .with_attr("boolean-op", "and")
+        .with_child(
+            Element::new("expression")
+                .with_attr("id", format!("{id}-expr"))
+                .with_attr("attribute", "#uname")
+                .with_attr("operation", "eq")
+                .with_attr("value", node)
+                .with_attr("type", "string"),
+        )
+        .with_child(
+            Element::new("date_expression")
+                .with_attr("id", format!("{id}-lifetime"))
+                .with_attr("operation", "lt")
+                .with_attr("end", end),
+        );
+    el.push(rule);
+    Ok(el)
 }
 
 /// `crm resource ...`.
@@ -369,13 +443,8 @@ pub fn resource(args: &[String]) -> Result<Action, String> {
                 } else {
                     format!("cli-prefer-{r}")
                 };
-                let el = Element::new("rsc_location")
-                    .with_attr("id", &id)
-                    .with_attr("rsc", &r)
-                    .with_attr("role", "Started")
-                    .with_attr("node", &node)
-                    .with_attr("score", if ban { "-INFINITY" } else { "INFINITY" });
-                lifetime_rule(lifetime.as_deref())?;
+                let score = if ban { "-INFINITY" } else { "INFINITY" };
+                let el = cli_constraint(&id, &r, &node, score, lifetime.as_deref())?;
                 let conf = conf_mut(cib)?;
                 if conf.child("constraints").is_none() {
                     conf.push(Element::new("constraints"));
@@ -560,5 +629,19 @@ pub fn ra(args: &[String]) -> Result<String, String> {
             Ok(s)
         }
         _ => Err("usage: ra classes | providers TYPE | list CLASS [PROVIDER] | info AGENT".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(iso8601_duration("PT1H"), Some(3600));
+        assert_eq!(iso8601_duration("P1DT30M"), Some(86400 + 1800));
+        assert_eq!(iso8601_duration("PT90S"), Some(90));
+        assert_eq!(iso8601_duration("1h"), None);
+        assert_eq!(iso8601_duration("PT"), None);
     }
 }

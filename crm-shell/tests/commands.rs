@@ -101,6 +101,21 @@ fn node_and_resource_commands_edit_the_cib() {
          location cli-ban-d2-on-node1 d2 role=Started -inf: node1\n\
          location cli-prefer-d1 d1 role=Started inf: node2\n"
     );
+    // a lifetime makes the preference expire (a date rule); clear removes it
+    assert_eq!(
+        crm(&cib, &["resource", "move", "d1", "node2", "PT1H"], "", &[]).0,
+        0
+    );
+    let s = show(&cib, &["cli-prefer-d1"]);
+    assert!(
+        s.starts_with(
+            "location cli-prefer-d1 d1 role=Started \\\n\trule #uname eq node2 and date lt \""
+        ),
+        "{s}"
+    );
+    let (rc, out) = crm(&cib, &["resource", "move", "d1", "node2", "1h"], "", &[]);
+    assert_eq!(rc, 1, "{out}");
+    assert!(out.contains("ISO 8601"), "{out}");
     assert_eq!(crm(&cib, &["resource", "clear", "d1"], "", &[]).0, 0);
     assert_eq!(crm(&cib, &["resource", "clear", "d2"], "", &[]).0, 0);
     assert_eq!(crm(&cib, &["node", "online", "node1"], "", &[]).0, 0);
@@ -117,7 +132,7 @@ fn node_and_resource_commands_edit_the_cib() {
     assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
     // every change above raised the epoch
     let root = cib::xml::parse(&before).unwrap();
-    assert_eq!(root.attr("epoch"), Some("12"));
+    assert_eq!(root.attr("epoch"), Some("13"));
 }
 
 #[test]
