@@ -328,13 +328,21 @@ impl Lrm {
             Action::MetaData,
         )
         .timeout(Duration::from_secs(5));
-        let rec = self.exec(req).await;
-        if rec.result.is(crate::OcfRc::Success) {
-            Ok(rec.result.stdout.text())
+        // Not recorded in any resource's history: meta-data belongs to the
+        // agent, not to a resource.
+        let (result, _, _) = self.execute(&req).await;
+        if result.is(crate::OcfRc::Success) {
+            let xml = result.stdout.text();
+            self.inner
+                .metadata
+                .lock()
+                .expect("metadata cache poisoned")
+                .insert(agent.clone(), xml.clone());
+            Ok(xml)
         } else {
             Err(LrmError::MetaData {
                 agent: agent.to_string(),
-                summary: rec.result.summary(),
+                summary: result.summary(),
             })
         }
     }
