@@ -245,6 +245,12 @@ pub fn create_actions(a: Assigned) -> Actions {
             b.actions[start].optional = false;
         } else if current.is_empty() {
             b.actions[start].optional = false;
+        } else if r.definition_changed.contains(&current[0]) && !r.failed {
+            for &s in &stops {
+                b.actions[s].optional = false;
+            }
+            b.actions[start].optional = false;
+            b.set_reason(start, "resource definition change");
         } else if r.failed && r.failed_nodes.contains(&current[0]) {
             for &s in &stops {
                 b.actions[s].optional = false;
@@ -600,7 +606,12 @@ fn propagate(b: &mut B) {
             let o = b.orderings[k];
             let (f, t) = (o.first, o.then);
             let internal = o.flags & flags::INTERNAL != 0;
-            if o.flags & flags::IMPLIES_THEN != 0 && !b.actions[f].optional && b.actions[t].optional
+            // an unassigned resource's start (no node) never becomes required
+            let then_nowhere = b.actions[t].node.is_none() && !b.actions[t].pseudo;
+            if o.flags & flags::IMPLIES_THEN != 0
+                && !b.actions[f].optional
+                && b.actions[t].optional
+                && !then_nowhere
             {
                 b.actions[t].optional = false;
                 if !internal {
@@ -622,6 +633,13 @@ fn propagate(b: &mut B) {
                     b.set_reason(t, &format!("colocation with {pr}"));
                 } else if !internal {
                     let l = rsc_label(u, &b.actions[f]);
+                    if b.actions[t]
+                        .reason
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("required "))
+                    {
+                        b.actions[t].reason = None;
+                    }
                     b.set_reason(t, &format!("unrunnable {l}"));
                 }
                 changed = true;

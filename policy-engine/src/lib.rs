@@ -25,6 +25,7 @@
 pub mod actions;
 pub mod assign;
 pub mod constraints;
+pub mod digest;
 pub mod graph;
 pub mod model;
 pub mod render;

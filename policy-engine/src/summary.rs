@@ -155,7 +155,12 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
     let promote = acts.find(Some(r), "promote", next);
     let demote = current.and_then(|c| acts.find(Some(r), "demote", Some(c)));
     let required = |a: Option<&Action>| a.is_some_and(|a| !a.optional);
+    let reload = !moving && current.is_some_and(|c| rr.reload_on.contains(&c)) && !failed;
     if role == next_role {
+        if reload && start.is_some_and(|a| a.optional && a.runnable) {
+            out.push(mk(Verb::Reload, current, None, None, None));
+            return;
+        }
         if start.is_none() || start.is_some_and(|a| a.optional) {
             if required(demote) && required(promote) {
                 out.push(mk(Verb::RePromote, current, None, promote, None));

@@ -100,6 +100,9 @@ pub struct HistOp {
     pub force_restart: Option<String>,
     pub migrate_source: Option<String>,
     pub migrate_target: Option<String>,
+    pub feature_set: Option<String>,
+    pub secure_params: Option<String>,
+    pub secure_digest: Option<String>,
 }
 
 /// What the history of one resource on one node amounts to.
@@ -170,6 +173,10 @@ pub struct Rsc {
     pub forced_stop: bool,
     pub pending_start: bool,
     pub partial_migration: Option<(NodeId, NodeId)>,
+    /// Parameters changed since the last start (node): restart.
+    pub definition_changed: BTreeSet<NodeId>,
+    /// Reloadable parameters changed (node): reload.
+    pub reload_on: BTreeSet<NodeId>,
     pub xml_index: usize,
 }
 
@@ -732,6 +739,8 @@ impl<'a, 'b> Builder<'a, 'b> {
             forced_stop: false,
             pending_start: false,
             partial_migration: None,
+            definition_changed: BTreeSet::new(),
+            reload_on: BTreeSet::new(),
             xml_index: self.xml_counter,
         });
         self.rscs.len() - 1
@@ -1118,6 +1127,9 @@ fn parse_hist_op(e: &Element) -> HistOp {
         force_restart: e.attr("op-force-restart").map(str::to_string),
         migrate_source: e.attr("migrate_source").map(str::to_string),
         migrate_target: e.attr("migrate_target").map(str::to_string),
+        feature_set: e.attr("crm_feature_set").map(str::to_string),
+        secure_params: e.attr("op-secure-params").map(str::to_string),
+        secure_digest: e.attr("op-secure-digest").map(str::to_string),
     }
 }
 
@@ -1504,6 +1516,76 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 }
             }
         }
+        // parameter changes since the last start
+        if !u.rscs[ri].orphan {
+            let r = &u.rscs[ri];
+            let mut changed = BTreeSet::new();
+            let mut reload = BTreeSet::new();
+            for (&nid, h) in &r.history {
+                if h.role <= Role::Stopped {
+                    continue;
+                }
+                let last_start = h.ops.iter().rev().find(|o| {
+                    (o.task == "start" || o.task == "migrate_from")
+                        && o.rc == o.expected_rc
+                        && o.op_status == 0
+                });
+                let Some(op) = last_start else { continue };
+                // digests of very old histories used another recipe; masked
+                // (sanitised) secrets cannot be compared
+                if op
+                    .feature_set
+                    .as_deref()
+                    .is_some_and(|f| crate::rules_cmp_version(f, "2.0").is_lt())
+                {
+                    continue;
+                }
+                let params: BTreeMap<String, String> = r
+                    .params
+                    .iter()
+                    .filter(|(k, _)| !k.starts_with('#'))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                if let (Some(rd), Some(fr)) = (&op.restart_digest, &op.force_restart) {
+                    let names: BTreeSet<&str> = fr.split_whitespace().collect();
+                    let restricted: BTreeMap<String, String> = params
+                        .iter()
+                        .filter(|(k, _)| names.contains(k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    if &crate::digest::params_digest(&restricted) != rd {
+                        changed.insert(nid);
+                        continue;
+                    }
+                }
+                if let Some(d) = &op.op_digest {
+                    let secure_ok = match (&op.secure_params, &op.secure_digest) {
+                        (Some(sp), Some(sd)) => {
+                            let secret: BTreeSet<&str> = sp.split_whitespace().collect();
+                            let public: BTreeMap<String, String> = params
+                                .iter()
+                                .filter(|(k, _)| {
+                                    !secret.contains(k.as_str()) && !k.starts_with("pcmk_")
+                                })
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect();
+                            &crate::digest::params_digest(&public) == sd
+                        }
+                        _ => false,
+                    };
+                    if &crate::digest::params_digest(&params) != d && !secure_ok {
+                        if op.restart_digest.is_some() {
+                            reload.insert(nid);
+                        } else {
+                            changed.insert(nid);
+                        }
+                    }
+                }
+            }
+            let r = &mut u.rscs[ri];
+            r.definition_changed = changed;
+            r.reload_on = reload;
+        }
         // multiply active with multiple-active=block: leave it alone
         {
             let r = &mut u.rscs[ri];
@@ -1707,6 +1789,8 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Opt
         forced_stop: true,
         pending_start: false,
         partial_migration: None,
+        definition_changed: BTreeSet::new(),
+        reload_on: BTreeSet::new(),
         xml_index,
     });
     u.rsc_by_id.insert(rid.to_string(), idx);
