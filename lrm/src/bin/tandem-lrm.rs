@@ -13,6 +13,7 @@
 //! symlink), it is the attribute front end agents call (see `lrm::attrd`).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -109,6 +110,15 @@ fn main() -> ExitCode {
     }
     match run(Args::parse()) {
         Ok(code) => ExitCode::from(code),
+        // Output piped into `head` and closed: not an error (as ripgrep).
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("tandem-lrm: {e:#}");
             ExitCode::from(1)
@@ -149,14 +159,16 @@ fn exit_code(rec: &lrm::OpRecord) -> u8 {
     }
 }
 
-fn print_record(rec: &lrm::OpRecord, verbose: bool) {
+fn print_record(rec: &lrm::OpRecord, verbose: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
     let r = &rec.result;
     let words = match (r.status, r.rc) {
         (ExecStatus::Done, Some(rc)) => format!("returned: {rc}"),
         (ExecStatus::Timeout, _) => "timed out (Timed Out)".to_string(),
         (s, _) => format!("failed ({s})"),
     };
-    println!(
+    writeln!(
+        out,
         "Operation {} for {} ({}) {} [call {}, {} ms]",
         rec.key.action,
         rec.key.rsc,
@@ -164,17 +176,18 @@ fn print_record(rec: &lrm::OpRecord, verbose: bool) {
         words,
         rec.call_id,
         r.exec_time.as_millis()
-    );
+    )?;
     if let Some(reason) = &r.reason {
-        println!(" >  reason: {reason}");
+        writeln!(out, " >  reason: {reason}")?;
     }
     if verbose {
         for (name, c) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
             for line in c.text().lines() {
-                println!(" >  {name}: {line}");
+                writeln!(out, " >  {name}: {line}")?;
             }
         }
     }
+    Ok(())
 }
 
 /// A private directory with `crm_attribute`/`crm_master` links to this
@@ -201,7 +214,7 @@ fn run(a: Args) -> Result<u8> {
             match what.as_deref() {
                 None => {
                     for c in lrm::CLASSES {
-                        println!("{c}");
+                        writeln!(std::io::stdout(), "{c}")?;
                     }
                 }
                 Some(w) => {
@@ -210,7 +223,7 @@ fn run(a: Args) -> Result<u8> {
                         None => (w, None),
                     };
                     for n in d.list(class, provider)? {
-                        println!("{n}");
+                        writeln!(std::io::stdout(), "{n}")?;
                     }
                 }
             }
@@ -227,7 +240,7 @@ fn run(a: Args) -> Result<u8> {
             };
             let (lrm, _ev) = Lrm::new(config);
             let xml = rt.block_on(lrm.metadata(&agent))?;
-            print!("{xml}");
+            write!(std::io::stdout(), "{xml}")?;
             Ok(0)
         }
         Cmd::Exec {
@@ -279,9 +292,9 @@ fn run(a: Args) -> Result<u8> {
                 if interval.is_zero() {
                     let rec = lrm.exec(req).await;
                     if rec.key.action == Action::MetaData && rec.result.is(lrm::OcfRc::Success) {
-                        print!("{}", rec.result.stdout.text());
+                        write!(std::io::stdout(), "{}", rec.result.stdout.text())?;
                     } else {
-                        print_record(&rec, verbose);
+                        print_record(&rec, verbose)?;
                     }
                     return Ok(exit_code(&rec));
                 }
@@ -292,7 +305,7 @@ fn run(a: Args) -> Result<u8> {
                     tokio::select! {
                         ev = events.recv() => {
                             let Some(LrmEvent::OpResult(rec)) = ev else { break };
-                            print_record(&rec, verbose);
+                            print_record(&rec, verbose)?;
                             last = exit_code(&rec);
                             seen += 1;
                             if changes.is_some_and(|c| seen >= c) {
