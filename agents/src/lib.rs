@@ -81,7 +81,9 @@ pub fn dispatch(agent: &dyn Agent, action: &str, ctx: &Ctx) -> Rc {
     let md = agent.metadata();
     let result = match action {
         "meta-data" => {
-            print!("{}", md.to_xml());
+            // A reader that closes the pipe early is its own problem; never
+            // panic on EPIPE (print! would).
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), md.to_xml().as_bytes());
             return Rc::Success;
         }
         "validate-all" => {
@@ -94,7 +96,10 @@ pub fn dispatch(agent: &dyn Agent, action: &str, ctx: &Ctx) -> Rc {
             agent.validate(ctx).map(|_| Rc::Success)
         }
         "usage" | "help" => {
-            println!("{}", usage(md.name, &md));
+            let _ = std::io::Write::write_all(
+                &mut std::io::stdout(),
+                format!("{}\n", usage(md.name, &md)).as_bytes(),
+            );
             return Rc::Success;
         }
         a => match agent.action(a, ctx) {
