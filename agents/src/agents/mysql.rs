@@ -285,6 +285,14 @@ impl Mysql {
     fn stop(c: &Conf, ctx: &Ctx) -> AgentResult<Rc> {
         use nix::sys::signal::{kill, Signal};
         let Some(pid) = read_pid(&c.pid).filter(|p| alive(*p)) else {
+            // Claiming "stopped" while a server still answers would let the
+            // cluster start a second one on the same data.
+            if let Ok(v) = ping(&c.socket, Duration::from_secs(1)) {
+                return Err(AgentError::Generic(format!(
+                    "a server ({v}) answers on {} but pid file {} is missing or stale: cannot stop it",
+                    c.socket, c.pid
+                )));
+            }
             let _ = std::fs::remove_file(&c.pid);
             return Ok(Rc::Success);
         };
