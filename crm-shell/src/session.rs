@@ -52,6 +52,8 @@ pub struct Shell<'a> {
     refused: Option<Config>,
     /// Set while an edited object is re-read (`edit`, `filter`).
     replacing: bool,
+    /// Set during `load update`: objects that exist are replaced.
+    updating: bool,
 }
 
 /// Configure-level commands, for fuzzy matching of typos.
@@ -168,6 +170,7 @@ impl<'a> Shell<'a> {
             done: false,
             refused: None,
             replacing: false,
+            updating: false,
         }
     }
 
@@ -385,7 +388,19 @@ impl<'a> Shell<'a> {
                 Err(e) => self.fail(Exit::CommandFailed, e.to_string()),
                 Ok(el) => {
                     let mut next = staged;
-                    match next.add_opts(el, !self.replacing) {
+                    // property and defaults sets merge by name anyway
+                    let is_set = matches!(
+                        el.name.as_str(),
+                        "cluster_property_set" | "rsc_defaults" | "op_defaults"
+                    );
+                    if self.updating && !is_set {
+                        let key = el.attr("id").or(el.attr("uname")).map(str::to_string);
+                        if let Some(id) = key.filter(|id| next.exists(id)) {
+                            // `load update`: the file's definition wins
+                            let _ = next.remove_for_replace(&id);
+                        }
+                    }
+                    match next.add_opts(el, !self.replacing && !self.updating) {
                         Ok(warns) => {
                             for w in warns {
                                 if w.starts_with("modified ") {
@@ -715,9 +730,11 @@ impl<'a> Shell<'a> {
             next.erase(false);
             self.staged = Some(next);
         }
+        self.updating = mode == "update";
         for ll in lex::logical_lines(&text, 1) {
             self.run_line(&ll);
         }
+        self.updating = false;
         if self.rc != Exit::Success {
             let _ = writeln!(
                 self.err,

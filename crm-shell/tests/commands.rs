@@ -186,3 +186,44 @@ fn usage_errors_and_missing_cib() {
         assert!(out.split_whitespace().any(|w| w == "Dummy"), "{out}");
     }
 }
+
+/// crmsh's `file` regression: save, erase, load replace, edit the file,
+/// load update over changed objects (the file's definitions win, objects
+/// not in the file stay).
+#[test]
+fn save_load_replace_and_update() {
+    let (d, cib) = setup();
+    let file = d.path().join("sample.txt");
+    let f = file.to_str().unwrap();
+    let (rc, out) = crm(
+        &cib,
+        &["-F"],
+        "configure\nprimitive p3 Dummy\nclone c1 p3\nop_defaults op-options: timeout=60s\ncommit\n",
+        &[],
+    );
+    assert_eq!(rc, 0, "{out}");
+    assert_eq!(crm(&cib, &["configure", "save", f], "", &[]).0, 0);
+    let saved = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(saved, show(&cib, &[]));
+    assert_eq!(
+        crm(&cib, &["-F", "configure", "erase", "nodes"], "", &[]).0,
+        0
+    );
+    assert_eq!(show(&cib, &[]), "");
+    assert_eq!(
+        crm(&cib, &["-F", "configure", "load", "replace", f], "", &[]).0,
+        0
+    );
+    assert_eq!(show(&cib, &[]), saved);
+    std::fs::write(&file, saved.replace("60s", "2m")).unwrap();
+    let (rc, out) = crm(&cib, &["-F"], &format!("configure\ndelete c1 d1\nproperty cluster-recheck-interval=10m\nload update {f}\ncommit\n"), &[]);
+    assert_eq!(rc, 0, "{out}");
+    let now = show(&cib, &[]);
+    assert!(
+        now.contains("op_defaults op-options: \\\n\ttimeout=2m"),
+        "{now}"
+    );
+    assert!(now.contains("cluster-recheck-interval=10m"), "{now}");
+    assert!(now.contains("clone c1 p3"), "{now}");
+    assert!(now.contains("group g1 d1 d2"), "{now}");
+}
