@@ -1001,11 +1001,14 @@ impl<'a> Assigner<'a> {
         for l in ls {
             let r = &self.u.rscs[l];
             let unique = self.u.rscs[c].unique;
-            let names = if unique {
-                vec![r.id.clone()]
-            } else {
-                vec![r.xml_id.clone(), r.id.clone()]
-            };
+            let mut names = Vec::new();
+            if let Some(h) = r.history.get(&n) {
+                names.push(h.history_name.clone());
+            }
+            names.push(r.id.clone());
+            if !unique {
+                names.push(r.xml_id.clone());
+            }
             let attrs = &self.u.nodes[n].attrs;
             let v = names.iter().find_map(|nm| {
                 attrs

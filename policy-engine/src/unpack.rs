@@ -122,6 +122,11 @@ pub struct NodeHistory {
     /// Partial migration: this node is the migrate_to source and target is given.
     pub migrating_to: Option<String>,
     pub last_start_call: i64,
+    /// Some failure here had on-fail=ignore / was counted normally.
+    pub ignored_failure: bool,
+    pub counted_failure: bool,
+    /// The `lrm_resource` id the history was recorded under.
+    pub history_name: String,
 }
 
 /// A resource: primitive, group or clone (clone instances are expanded).
@@ -1118,7 +1123,11 @@ fn parse_hist_op(e: &Element) -> HistOp {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0),
         call_id: i("call-id").unwrap_or(0),
-        rc: i("rc-code").unwrap_or(0),
+        rc: match i("rc-code").unwrap_or(0) {
+            190 => 0,
+            191 => 8,
+            x => x,
+        },
         expected_rc,
         op_status: i("op-status").unwrap_or(0),
         last_rc_change: i("last-rc-change").or(i("last-run")).unwrap_or(0),
@@ -1299,7 +1308,9 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, stonith: bool, promotable: bool) 
             }
             "promote" => h.role = Role::Promoted,
             "demote" => {
-                if op.rc == 7 {
+                if on_fail == OnFail::Block {
+                    h.role = Role::Promoted
+                } else if op.rc == 7 {
                     h.role = Role::Stopped
                 } else {
                     h.role = Role::Unpromoted
@@ -1314,8 +1325,10 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, stonith: bool, promotable: bool) 
             h.role = active_role;
         }
         if on_fail == OnFail::Ignore {
+            h.ignored_failure = true;
             continue;
         }
+        h.counted_failure = true;
         h.failed = true;
         if on_fail > h.on_fail {
             h.on_fail = on_fail;
@@ -1359,7 +1372,12 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         {
             continue;
         }
-        if !node.online && !node.unclean && !node.pending && node.kind == NodeKind::Member {
+        if !node.online
+            && !node.unclean
+            && !node.pending
+            && node.kind == NodeKind::Member
+            && !node.maintenance
+        {
             // cleanly down: nothing is running there
             continue;
         }
@@ -1387,7 +1405,8 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     u.rscs[p].promotable
                 })
                 .unwrap_or(false);
-            let h = eval_history(&u.rscs[target], ops, stonith, promotable);
+            let mut h = eval_history(&u.rscs[target], ops, stonith, promotable);
+            h.history_name = rid.to_string();
             let r = &mut u.rscs[target];
             if h.role > Role::Stopped {
                 if !r.running_on.contains(&nid) {
@@ -1504,7 +1523,11 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             }
             let _ = start_fatal;
             let _ = &uname;
-            if count.0 > 0 {
+            let only_ignored = u.rscs[ri]
+                .history
+                .get(&nid)
+                .is_some_and(|h| h.ignored_failure && !h.counted_failure);
+            if count.0 > 0 && !only_ignored {
                 let expired = r.failure_timeout > 0
                     && last_failure > 0
                     && now > last_failure + r.failure_timeout;
@@ -1585,6 +1608,14 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             let r = &mut u.rscs[ri];
             r.definition_changed = changed;
             r.reload_on = reload;
+        }
+        // resources active on a node in maintenance are left alone
+        if u.rscs[ri]
+            .running_on
+            .iter()
+            .any(|&n| u.nodes[n].maintenance)
+        {
+            u.rscs[ri].managed = false;
         }
         // multiply active with multiple-active=block: leave it alone
         {
