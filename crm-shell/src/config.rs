@@ -949,7 +949,7 @@ pub fn set_nvpair(
     value: &str,
     used: &mut HashSet<String>,
 ) {
-    let owner = el.attr("id").unwrap_or("").to_string();
+    let owner = ids::prefix(el.attr("id").unwrap_or(""));
     if el.child(set_tag).is_none() {
         let id = ids::unique(&format!("{owner}-{set_tag}"), used);
         el.push(Element::new(set_tag).with_attr("id", id));

@@ -44,9 +44,22 @@ pub fn unique(base: &str, used: &mut HashSet<String>) -> String {
     id
 }
 
+/// The prefix ids are derived from: a node id may be a number ("3"), and
+/// ids derived from it must still be valid XML ids, so crmsh prefixes them
+/// with "num-".
+pub fn prefix(p: &str) -> String {
+    if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) {
+        format!("num-{p}")
+    } else {
+        p.to_string()
+    }
+}
+
 /// The id candidate for `child` under prefix `p`, or `None` when this kind
 /// of element carries no id.
 fn candidate(child: &Element, p: &str) -> Option<String> {
+    let p = prefix(p);
+    let p = p.as_str();
     Some(match child.name.as_str() {
         "instance_attributes" | "meta_attributes" | "utilization" => format!("{p}-{}", child.name),
         "nvpair" => format!("{p}-{}", child.attr("name")?),
@@ -94,5 +107,23 @@ mod tests {
         assert_eq!(unique("o1", &mut used), "o1-0");
         assert_eq!(unique("o1", &mut used), "o1-1");
         assert_eq!(unique("x", &mut used), "x");
+    }
+
+    #[test]
+    fn numeric_node_ids() {
+        let mut node = Element::new("node").with_attr("id", "3").with_child(
+            Element::new("instance_attributes").with_child(
+                Element::new("nvpair")
+                    .with_attr("name", "standby")
+                    .with_attr("value", "on"),
+            ),
+        );
+        assign(&mut node, "3", &mut HashSet::new());
+        let set = node.child("instance_attributes").unwrap();
+        assert_eq!(set.attr("id"), Some("num-3-instance_attributes"));
+        assert_eq!(
+            set.child("nvpair").unwrap().attr("id"),
+            Some("num-3-instance_attributes-standby")
+        );
     }
 }
