@@ -5,13 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use:
-#   pacemaker-cli-utils  real crm_verify / crm_simulate, to compare against
+#   pacemaker-cli-utils  real crm_verify / crm_simulate / crm_diff, to compare against
 #   resource-agents      ocf-tester and Debian's own OCF agents
-#   mariadb-server       the mysql agent's tests
+#   pacemaker-resource-agents  ocf:pacemaker:Stateful, run unmodified by the LRM tests
+#   libxml2-utils        xmllint, which ocf-tester uses to check meta-data
+#   kmod                 modprobe, which Debian's Filesystem agent calls
+#   mariadb-server, mariadb-client  the mysql agent's tests
 #   iproute2             network namespaces for IPaddr2 and multi-node tests
-#   e2fsprogs, util-linux  mkfs.ext4 and losetup for Filesystem tests
+#   e2fsprogs, mount, util-linux  mkfs.ext4, losetup, mount for Filesystem tests
 #   python3              the reference corpora's scoring scripts
-packages=(pacemaker-cli-utils resource-agents mariadb-server iproute2 e2fsprogs util-linux python3)
+packages=(pacemaker-cli-utils resource-agents pacemaker-resource-agents libxml2-utils kmod
+          mariadb-server mariadb-client iproute2 e2fsprogs mount util-linux python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
