@@ -47,6 +47,7 @@ pub mod agents;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod help;
 pub mod ids;
 pub mod interactive;
 pub mod lex;

@@ -323,12 +323,8 @@ impl<'a> Shell<'a> {
             "up" | "end" | "cd" | "back" => {}
             "quit" | "exit" | "bye" => self.done = true,
             "help" | "?" => {
-                let _ = writeln!(
-                    self.out,
-                    "Commands: configure, node, resource, status, help, quit.\n\
-                     configure: primitive group clone ms location colocation order property rsc_defaults op_defaults\n\
-                     node tag fencing_topology alert role acl_target show commit delete rename modgroup load erase verify"
-                );
+                let topic = words.get(1).map(String::as_str);
+                let _ = write!(self.out, "{}", crate::help::help(false, topic));
             }
             other => self.fail(Exit::CommandFailed, format!("{other}: No such command")),
         }
@@ -468,11 +464,8 @@ impl<'a> Shell<'a> {
                 self.done = true;
             }
             "help" => {
-                let _ = writeln!(
-                    self.out,
-                    "configure commands: {}",
-                    CONFIGURE_COMMANDS.join(" ")
-                );
+                let topic = args.first().map(String::as_str);
+                let _ = write!(self.out, "{}", crate::help::help(true, topic));
             }
             _ => self.fail(
                 Exit::CommandFailed,
