@@ -201,10 +201,12 @@ pub async fn run(
         }
     });
 
+    let blocked: Arc<Mutex<std::collections::BTreeSet<NodeId>>> = Arc::default();
     let dcfg = DriverConfig {
         socket,
         peers,
         state_dir: Some(opts.state_dir.clone()),
+        blocked: blocked.clone(),
     };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let drv = tokio::spawn(driver::run(core, dcfg, st_tx, ev_tx, sub_rx, async {
@@ -227,6 +229,7 @@ pub async fn run(
                 let tbl = table.lock().unwrap().clone();
                 let conf = conf.clone();
                 let me_addr = me.ring0_addr.clone();
+                let blocked = blocked.clone();
                 tokio::spawn(async move {
                     let (rd, mut wr) = stream.split();
                     let mut line = String::new();
@@ -268,6 +271,15 @@ pub async fn run(
                                 flags: st.quorum.flags.iter().map(|f| f.to_string()).collect(),
                                 nodes,
                             }.encode()
+                        }
+                        // Test hook: `block ID...` drops traffic to and from those nodes
+                        // (a partition without network namespaces); `block` alone heals.
+                        req if req == "block" || req.starts_with("block ") => {
+                            let ids: Vec<NodeId> = req.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+                            let mut b = blocked.lock().unwrap();
+                            b.clear();
+                            b.extend(ids);
+                            "ok\n".to_string()
                         }
                         other => format!("error\tunknown request {other}\n"),
                     };

@@ -154,6 +154,11 @@ impl StatusReply {
 
 /// Sends `status` to the daemon (blocking; the tools are synchronous).
 pub fn query_status(path: &Path) -> Result<StatusReply, IpcError> {
+    StatusReply::decode(&request(path, "status")?)
+}
+
+/// Sends one request line and returns the raw answer.
+pub fn request(path: &Path, line: &str) -> Result<String, IpcError> {
     let io = |source| IpcError::Io {
         path: path.display().to_string(),
         source,
@@ -161,10 +166,10 @@ pub fn query_status(path: &Path) -> Result<StatusReply, IpcError> {
     let mut s = std::os::unix::net::UnixStream::connect(path).map_err(io)?;
     s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
         .map_err(io)?;
-    s.write_all(b"status\n").map_err(io)?;
+    s.write_all(format!("{line}\n").as_bytes()).map_err(io)?;
     let mut out = String::new();
     s.read_to_string(&mut out).map_err(io)?;
-    StatusReply::decode(&out)
+    Ok(out)
 }
 
 #[cfg(test)]

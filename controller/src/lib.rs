@@ -16,6 +16,7 @@
 pub mod daemon;
 pub mod ipc;
 pub mod render;
+pub mod testcluster;
 
 /// Socket used when neither `--socket` nor `TANDEM_SOCKET` is given.
 pub const DEFAULT_SOCKET: &str = "/run/tandem/tandemd.sock";

@@ -129,6 +129,9 @@ pub struct DriverConfig {
     pub peers: BTreeMap<NodeId, SocketAddr>,
     /// Where `ringid_<nodeid>` is written (None: not persisted).
     pub state_dir: Option<PathBuf>,
+    /// Fault injection for tests and benchmarks: traffic to and from these nodes is dropped
+    /// (a simulated partition on one host). A std Mutex: never held across an await.
+    pub blocked: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<NodeId>>>,
 }
 
 /// Creates the channels for [`run`].
@@ -165,6 +168,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), StateError> {
     tokio::pin!(shutdown);
+    let by_addr: BTreeMap<SocketAddr, NodeId> = cfg.peers.iter().map(|(n, a)| (*a, *n)).collect();
     let allowed: Vec<std::net::IpAddr> = cfg.peers.values().map(|a| a.ip()).collect();
     let mut buf = vec![0u8; 70_000];
     let me = core.node_id();
@@ -180,6 +184,9 @@ pub async fn run(
             }
         }
         while let Some(t) = core.poll_transmit() {
+            if cfg.blocked.lock().unwrap().contains(&t.dest) {
+                continue;
+            }
             if let Some(addr) = cfg.peers.get(&t.dest) {
                 // Send errors (e.g. ECONNREFUSED from a dead peer) are the network losing
                 // a packet; the protocol recovers from loss.
@@ -199,7 +206,10 @@ pub async fn run(
             r = cfg.socket.recv_from(&mut buf) => {
                 if let Ok((n, from)) = r {
                     // block_unlisted_ips: only nodelist addresses may speak to us.
-                    if allowed.contains(&from.ip()) {
+                    let blocked = by_addr
+                        .get(&from)
+                        .is_some_and(|n| cfg.blocked.lock().unwrap().contains(n));
+                    if allowed.contains(&from.ip()) && !blocked {
                         core.handle_datagram(Instant::now(), &buf[..n]);
                     }
                 }
