@@ -1166,7 +1166,10 @@ impl<'a> Parser<'a> {
         simple_count: usize,
     ) -> Result<(), ParseError> {
         let remaining = self.toks.len() - self.pos;
-        if remaining == simple_count {
+        let bracket = self.toks[self.pos..]
+            .iter()
+            .any(|t| t.text.contains(['(', ')', '[', ']']));
+        if remaining == simple_count && !bracket {
             let names: &[&str] = match (q, simple_count) {
                 ("role", 1) => &["rsc"],
                 ("role", _) => &["rsc", "with-rsc"],
@@ -1266,6 +1269,7 @@ impl<'a> Parser<'a> {
         let mut prev_q = String::new();
         let mut cur_attr = false;
         let mut opened: Option<&str> = None;
+        let mut opened_at: Option<&Token> = None;
         let mut sequential = true;
         let mut require_all = true;
         let save = |set: &mut Element,
@@ -1310,6 +1314,7 @@ impl<'a> Parser<'a> {
                         require_all = false;
                     }
                     opened = Some(if p == "(" { ")" } else { "]" });
+                    opened_at = Some(t);
                     continue;
                 }
                 ")" | "]" => {
@@ -1382,7 +1387,7 @@ impl<'a> Parser<'a> {
         }
         if opened.is_some() {
             return Err(err(
-                ts.last().expect("a bracket was seen"),
+                opened_at.or(ts.last()).expect("a bracket was seen"),
                 "Unmatched opening bracket",
             ));
         }

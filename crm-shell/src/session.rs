@@ -642,8 +642,17 @@ impl<'a> Shell<'a> {
             }
             return;
         }
+        let known: Vec<String> = show::objects(conf).into_iter().map(|(k, _)| k).collect();
+        let missing: Vec<String> = args
+            .iter()
+            .filter(|a| !known.contains(a))
+            .cloned()
+            .collect();
         let text = show::show_config(conf, args);
         let _ = write!(self.out, "{text}");
+        for m in missing {
+            self.fail(Exit::CommandFailed, format!("object {m} does not exist"));
+        }
     }
 
     fn edit(&mut self, cmd: &str, args: &[String], loc: Loc) {

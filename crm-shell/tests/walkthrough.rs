@@ -40,12 +40,10 @@ fn steps(doc: &str) -> Vec<Step> {
     out
 }
 
-#[test]
-fn docs_crm_md_walkthrough() {
-    let doc_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/crm.md");
-    let doc = std::fs::read_to_string(&doc_path).expect("docs/crm.md");
-    let steps = steps(&doc);
-    assert!(steps.len() > 10, "the walkthrough has too few steps");
+/// Runs every ```console block of `doc` in one scratch directory.
+fn run_transcript(name: &str, doc: &str) {
+    let steps = steps(doc);
+    assert!(!steps.is_empty(), "{name} has no console blocks");
     let dir = tempfile::tempdir().unwrap();
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_crm"));
     let path = format!(
@@ -76,8 +74,34 @@ fn docs_crm_md_walkthrough() {
             .collect();
         assert_eq!(
             got, want,
-            "docs/crm.md line {}: `{}` printed something else",
+            "{name} line {}: `{}` printed something else",
             s.line, s.command
         );
+    }
+}
+
+#[test]
+fn docs_crm_md_walkthrough() {
+    let doc_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/crm.md");
+    let doc = std::fs::read_to_string(&doc_path).expect("docs/crm.md");
+    assert!(steps(&doc).len() > 10, "the walkthrough has too few steps");
+    run_transcript("docs/crm.md", &doc);
+}
+
+/// CLI transcripts (`tests/cmd/*.md`): commands, their output and their
+/// exit statuses, pinned.
+#[test]
+fn cli_transcripts() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cmd");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/cmd")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for f in files {
+        let doc = std::fs::read_to_string(&f).unwrap();
+        run_transcript(&f.display().to_string(), &doc);
     }
 }
