@@ -626,7 +626,12 @@ impl<'a> Shell<'a> {
         if args.first().is_some_and(|a| a == "xml") {
             let only = &args[1..];
             if only.is_empty() {
-                let _ = write!(self.out, "{}", conf.to_xml());
+                // crmsh prints the whole CIB without its status section
+                let mut cib = self.store.load().unwrap_or_else(|_| Element::new("cib"));
+                cib.children.retain(|n| !matches!(n, cib::xml::Node::Element(e) if e.name == "status" || e.name == "configuration"));
+                cib.children
+                    .insert(0, cib::xml::Node::Element(conf.clone()));
+                let _ = writeln!(self.out, "<?xml version=\"1.0\" ?>\n{}", cib.to_xml());
             } else {
                 let staged = self.staged.clone().expect("staged");
                 for id in only {

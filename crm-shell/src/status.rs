@@ -58,7 +58,6 @@ pub fn render_at(cib: &Element, now: i64) -> String {
                 .map(|(_, u)| u.clone())
                 .unwrap_or_else(|| dc.to_string());
             let version = property(cib, "dc-version").unwrap_or_else(|| "unknown".into());
-            let version = version.split('-').next().unwrap_or("").to_string();
             let quorum = if cib.attr("have-quorum") == Some("1") {
                 "partition with quorum"
             } else {

@@ -44,3 +44,42 @@ fn crm_status_matches_crm_mon() {
         assert_eq!(got, want, "crm status differs for {s}");
     }
 }
+
+/// A CIB queried from a real three-node cluster (`../shared/reference-output`):
+/// `crm configure show`, `show xml` and `crm status` print what crmsh and
+/// crm_mon printed there (the live-only pacemakerd line aside).
+#[test]
+fn live_cluster_cib_show_and_status() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference-output");
+    assert!(
+        dir.join("cibadmin-query.xml").is_file(),
+        "missing {}",
+        dir.display()
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_crm"))
+            .args(args)
+            .env("CIB_file", dir.join("cibadmin-query.xml"))
+            .output()
+            .expect("run crm");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    assert_eq!(run(&["configure", "show"]), read("crm-configure-show.txt"));
+    assert_eq!(
+        run(&["configure", "show", "xml"]),
+        read("crm-configure-show-xml.txt")
+    );
+    let keep = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| !l.contains("Last updated:") && !l.starts_with("Status of pacemakerd"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(keep(&run(&["status"])), keep(&read("crm-status.txt")));
+}
