@@ -20,6 +20,23 @@
 //! `<configuration>` element and raises the CIB's `epoch` (resetting
 //! `num_updates`), as Pacemaker does.
 //!
+//! # Layout
+//!
+//! | module | what it does |
+//! | --- | --- |
+//! | [`lex`] | logical lines, shell-style tokens with line:column, typographic-quote rejection |
+//! | [`parse`] | one configure command → one CIB element (crmsh 4.4 grammar) |
+//! | [`ids`] | crmsh's generated ids |
+//! | [`config`] | the staged `<configuration>`: placing objects, delete/rename/modgroup/set, commit checks |
+//! | [`show`] | the configuration in crmsh's CLI layout |
+//! | [`session`] | levels, the configure session, commit, load/edit/filter, dispatch |
+//! | [`commands`] | `crm node`, `crm resource`, `crm ra` |
+//! | [`status`] | `crm status` (crm_mon layout, via the policy engine's renderer) |
+//! | [`interactive`] | the readline prompt and tab completion |
+//! | [`agents`], [`acl`], [`help`] | agent metadata checks, ACL shortcuts, help texts |
+//! | [`store`] | where the CIB lives (`CIB_file`; later `tandemd`) |
+//! | [`exit`] | the exit statuses |
+//!
 //! # Example
 //!
 //! ```

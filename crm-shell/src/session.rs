@@ -894,7 +894,7 @@ impl<'a> Shell<'a> {
     fn node_command(&mut self, args: &[String]) {
         let out_text = crate::commands::node(args);
         match out_text {
-            Err(e) => self.fail(Exit::Usage.min(Exit::CommandFailed), e),
+            Err(e) => self.fail(Exit::CommandFailed, e),
             Ok(crate::commands::Action::Config(mut f)) => self.modify_cib(true, &mut *f),
             Ok(crate::commands::Action::Status(mut f)) => self.modify_cib(false, &mut *f),
             Ok(crate::commands::Action::Print(mut f)) => match self.store.load() {
