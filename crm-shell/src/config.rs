@@ -952,7 +952,14 @@ pub fn set_nvpair(
     let owner = ids::prefix(el.attr("id").unwrap_or(""));
     if el.child(set_tag).is_none() {
         let id = ids::unique(&format!("{owner}-{set_tag}"), used);
-        el.push(Element::new(set_tag).with_attr("id", id));
+        // attribute sets go before a container's members, as crmsh puts them
+        let at = el
+            .children
+            .iter()
+            .position(|n| matches!(n, Node::Element(c) if is_resource(&c.name)))
+            .unwrap_or(el.children.len());
+        el.children
+            .insert(at, Node::Element(Element::new(set_tag).with_attr("id", id)));
     }
     let set = el.child_mut(set_tag).expect("ensured");
     if let Some(nv) = set.elements_mut().find(|n| n.attr("name") == Some(name)) {

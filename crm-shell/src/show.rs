@@ -235,7 +235,7 @@ pub fn show_config(conf: &Element, only: &[String]) -> String {
             continue;
         }
         let p = el as *const Element;
-        let text = if rd.contains(&p) {
+        let mut text = if rd.contains(&p) {
             if has_non_ascii(el) {
                 xml_form(el)
             } else {
@@ -250,6 +250,12 @@ pub fn show_config(conf: &Element, only: &[String]) -> String {
         } else {
             render(&cx, el)
         };
+        // crmsh's rule: an object is shown in CLI form only when that form
+        // reads back as the same XML; anything else is shown as XML, so
+        // `show` never silently drops what it cannot express
+        if !text.starts_with("xml ") && !roundtrips(&text, el, conf) {
+            text = xml_form(el);
+        }
         out.push(text);
     }
     let mut s = out.join("\n");
@@ -257,6 +263,90 @@ pub fn show_config(conf: &Element, only: &[String]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// Whether `text` (one object in CLI form) parses back into `el`, ids of
+/// sub-elements aside (crmsh does not show generated ids).
+fn roundtrips(text: &str, el: &Element, conf: &Element) -> bool {
+    let lines = crate::lex::logical_lines(text, 1);
+    let [ll] = lines.as_slice() else { return false };
+    let Ok(toks) = crate::lex::tokenize(ll) else {
+        return false;
+    };
+    let Some(first) = toks.first() else {
+        return false;
+    };
+    let Some(cmd) = crate::parse::canonical_command(&first.text.to_ascii_lowercase()) else {
+        return false;
+    };
+    let look = crate::config::Config::new(conf.clone());
+    let end = crate::lex::Loc {
+        line: 1,
+        col: ll.text.chars().count() + 1,
+    };
+    let Ok(mut back) = crate::parse::parse_command(cmd, &toks, end, &look) else {
+        return false;
+    };
+    if matches!(back.name.as_str(), "rsc_defaults" | "op_defaults") {
+        let Some(set) = back.elements().next().cloned() else {
+            return false;
+        };
+        back = set;
+    }
+    if back.name == "node" && back.attr("id").is_none() {
+        let u = back.attr("uname").unwrap_or("").to_string();
+        back.set_attr("id", u);
+    }
+    if matches!(
+        back.name.as_str(),
+        "cluster_property_set" | "meta_attributes"
+    ) && back.attr("id").is_none()
+    {
+        return false;
+    }
+    normalise(el.clone(), true).canonical() == normalise(back, true).canonical()
+}
+
+/// Drops what the CLI form does not carry: ids of sub-elements, the
+/// default `type="string"` of expressions, masked values; and reduces
+/// contained resources to references.
+fn normalise(mut el: Element, root: bool) -> Element {
+    if !root {
+        el.remove_attr("id");
+    }
+    if el.name == "expression" && el.attr("type") == Some("string") {
+        el.remove_attr("type");
+    }
+    if el.name == "rule" && el.attr("boolean-op") == Some("and") {
+        // the default; crm_resource writes it, the CLI form cannot
+        el.remove_attr("boolean-op");
+    }
+    if el.name == "nvpair" && el.attr("name").is_some_and(|n| n.starts_with("passw")) {
+        el.remove_attr("value");
+    }
+    let container = matches!(el.name.as_str(), "group" | "clone" | "master" | "bundle");
+    let kids = std::mem::take(&mut el.children);
+    for n in kids {
+        match n {
+            cib::xml::Node::Element(c) if container && is_resource(&c.name) => {
+                let id = c.attr("id").unwrap_or("").to_string();
+                el.push(Element::new("crmsh-ref").with_attr("id", id));
+            }
+            cib::xml::Node::Element(c) if c.name == "crmsh-ref" => el.push(c),
+            cib::xml::Node::Element(c) => el.push(normalise(c, false)),
+            other => el.children.push(other),
+        }
+    }
+    if matches!(el.name.as_str(), "group" | "clone" | "master" | "bundle") {
+        // the CLI form lists members apart from the attribute sets, so their
+        // relative order in the XML is not expressible (nor meaningful)
+        let (refs, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut el.children)
+            .into_iter()
+            .partition(|n| matches!(n, cib::xml::Node::Element(c) if c.name == "crmsh-ref"));
+        el.children = rest;
+        el.children.extend(refs);
+    }
+    el
 }
 
 fn nvpair(nv: &Element, mask: bool) -> String {
@@ -789,5 +879,40 @@ mod tests {
         assert_eq!(q("/x"), "\"/x\"");
         assert_eq!(q(""), "\"\"");
         assert_eq!(q("he said \"hi\""), "\"he said \\\"hi\\\"\"");
+    }
+}
+
+#[cfg(test)]
+mod fallback_tests {
+    use super::*;
+
+    fn conf(resources: &str) -> Element {
+        cib::xml::parse(&format!(
+            "<configuration><crm_config/><nodes/><resources>{resources}</resources><constraints/></configuration>"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn what_the_cli_cannot_say_is_shown_as_xml() {
+        // an op without interval (as other tools may write) would read back
+        // with interval="0": shown as XML, not silently changed
+        let c = conf(
+            "<primitive id=\"p\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\">\
+             <operations><op id=\"p-start\" name=\"start\" timeout=\"20s\"/></operations></primitive>\
+             <primitive id=\"q\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\"/>",
+        );
+        let s = show_config(&c, &[]);
+        assert!(s.starts_with("xml <primitive id=\"p\""), "{s}");
+        assert!(s.contains("\nprimitive q Dummy\n"), "{s}");
+    }
+
+    #[test]
+    fn generated_ids_do_not_force_xml() {
+        let c = conf(
+            "<primitive id=\"p\" class=\"ocf\" provider=\"heartbeat\" type=\"Dummy\">\
+             <instance_attributes id=\"custom\"><nvpair id=\"whatever\" name=\"a\" value=\"1\"/></instance_attributes></primitive>",
+        );
+        assert_eq!(show_config(&c, &[]), "primitive p Dummy \\\n\tparams a=1\n");
     }
 }
