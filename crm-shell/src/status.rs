@@ -129,6 +129,18 @@ pub fn render_at(cib: &Element, now: i64) -> String {
             s.push_str(&format!("  * {f}\n"));
         }
     }
+    // Not in crm_mon: constraints left by `crm resource move/ban` are the
+    // classic cause of "why does it not go back?", so they are listed
+    let cli = cli_constraints(cib);
+    if !cli.is_empty() {
+        if !s.ends_with("\n\n") {
+            s.push('\n');
+        }
+        s.push_str("Move/ban constraints (remove with `crm resource clear RESOURCE`):\n");
+        for c in cli {
+            s.push_str(&format!("  * {c}\n"));
+        }
+    }
     // crm_mon ends with an empty line
     if !s.ends_with("\n\n") {
         s.push('\n');
@@ -212,4 +224,41 @@ fn failed_actions(cib: &Element) -> Vec<String> {
         }
     }
     out
+}
+
+/// `cli-prefer-*` / `cli-ban-*` constraints, described.
+fn cli_constraints(cib: &Element) -> Vec<String> {
+    let Some(cons) = cib
+        .child("configuration")
+        .and_then(|c| c.child("constraints"))
+    else {
+        return Vec::new();
+    };
+    cons.elements()
+        .filter(|c| c.name == "rsc_location")
+        .filter_map(|c| {
+            let id = c.attr("id")?;
+            let rsc = c.attr("rsc").unwrap_or("?");
+            let rule = c.child("rule");
+            let node = c
+                .attr("node")
+                .or_else(|| {
+                    rule.and_then(|r| r.child("expression"))
+                        .and_then(|e| e.attr("value"))
+                })
+                .unwrap_or("?");
+            let expires = rule
+                .and_then(|r| r.child("date_expression"))
+                .and_then(|d| d.attr("end"))
+                .map(|e| format!(" until {e}"))
+                .unwrap_or_default();
+            if id.starts_with("cli-prefer-") {
+                Some(format!("{id}: {rsc} prefers {node}{expires}"))
+            } else if id.starts_with("cli-ban-") {
+                Some(format!("{id}: {rsc} banned from {node}{expires}"))
+            } else {
+                None
+            }
+        })
+        .collect()
 }

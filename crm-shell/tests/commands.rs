@@ -116,8 +116,15 @@ fn node_and_resource_commands_edit_the_cib() {
     let (rc, out) = crm(&cib, &["resource", "move", "d1", "node2", "1h"], "", &[]);
     assert_eq!(rc, 1, "{out}");
     assert!(out.contains("ISO 8601"), "{out}");
+    // status lists what move/ban left behind
+    let st = crm(&cib, &["status"], "", &[]).1;
+    assert!(
+        st.contains("  * cli-ban-d2-on-node1: d2 banned from node1\n"),
+        "{st}"
+    );
     assert_eq!(crm(&cib, &["resource", "clear", "d1"], "", &[]).0, 0);
     assert_eq!(crm(&cib, &["resource", "clear", "d2"], "", &[]).0, 0);
+    assert!(!crm(&cib, &["status"], "", &[]).1.contains("Move/ban"));
     assert_eq!(crm(&cib, &["node", "online", "node1"], "", &[]).0, 0);
     assert_eq!(
         show(&cib, &["node1"]),
