@@ -30,14 +30,7 @@ fn metadata(provider: &str, ty: &str) -> Option<Params> {
         if provider.contains('/') || ty.contains('/') || !std::path::Path::new(&path).is_file() {
             return None;
         }
-        let out = std::process::Command::new(&path)
-            .arg("meta-data")
-            .env("OCF_ROOT", &root)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = run_with_timeout(&path, &root, std::time::Duration::from_secs(5))?;
         let doc = cib::xml::parse(&text).ok()?;
         let params = doc.child("parameters")?;
         Some(
@@ -52,6 +45,43 @@ fn metadata(provider: &str, ty: &str) -> Option<Params> {
     })();
     cache.insert(key, v.clone());
     v
+}
+
+/// Runs `AGENT meta-data`; an agent that hangs is killed after `limit`
+/// (verification must not hang on a broken agent).
+fn run_with_timeout(path: &str, root: &str, limit: std::time::Duration) -> Option<String> {
+    use std::io::Read;
+    let mut child = std::process::Command::new(path)
+        .arg("meta-data")
+        .env("OCF_ROOT", root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take()?;
+    // read on a thread so a large document cannot fill the pipe and stall
+    let reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let start = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() < limit => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+    let buf = reader.join().ok()?;
+    Some(String::from_utf8_lossy(&buf).into_owned())
 }
 
 /// Verification errors for one primitive's parameters.
