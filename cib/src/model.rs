@@ -22,7 +22,7 @@
 //! validation ([`crate::validate`]) can point at the line and column.
 
 use crate::version::Version;
-use crate::xml::{Element, Node, Pos};
+use crate::xml::{write_element, Element, Node, Pos, XmlWrite};
 
 /// Reads an element's attributes into typed fields, leaving the rest as extras.
 struct Take {
@@ -51,7 +51,7 @@ fn put(el: &mut Element, name: &str, value: &Option<String>) {
 }
 
 /// A child of a typed element that is read by element name.
-pub trait XmlChild: Sized {
+pub trait XmlChild: Sized + XmlWrite {
     /// Reads one child element (unknown names become `Other`).
     fn from_child(el: Element) -> Self;
     /// Writes the child back.
@@ -106,6 +106,21 @@ fn read_children<C: XmlChild>(nodes: Vec<Node>) -> (Vec<C>, Loose) {
     (typed, loose)
 }
 
+/// The children in document order, loose nodes back in their places, for
+/// writing.
+fn ordered<'a, C: XmlChild>(children: &'a [C], loose: &'a Loose) -> Vec<&'a dyn XmlWrite> {
+    let mut out: Vec<&dyn XmlWrite> = Vec::with_capacity(children.len() + loose.len());
+    let mut pending = loose.iter().peekable();
+    for (i, c) in children.iter().enumerate() {
+        while let Some((_, n)) = pending.next_if(|(at, _)| *at <= i) {
+            out.push(n);
+        }
+        out.push(c);
+    }
+    out.extend(pending.map(|(_, n)| n as &dyn XmlWrite));
+    out
+}
+
 fn write_children<C: XmlChild>(children: &[C], loose: &Loose) -> Vec<Node> {
     let mut out = Vec::with_capacity(children.len() + loose.len());
     let mut pending = loose.iter().peekable();
@@ -143,6 +158,22 @@ macro_rules! element {
             pub loose: Loose,
             /// Where the element started in the source (0:0 if built in memory).
             pub pos: Pos,
+        }
+
+        impl XmlWrite for $name {
+            fn write_xml(&self, out: &mut String, depth: usize) {
+                let attrs = [$( ($attr, &self.$field), )*];
+                write_element(
+                    out,
+                    depth,
+                    &self.tag,
+                    attrs
+                        .into_iter()
+                        .filter_map(|(k, v): (&str, &Option<String>)| v.as_deref().map(|v| (k, v)))
+                        .chain(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                    &ordered(&self.children, &self.loose),
+                );
+            }
         }
 
         impl Default for $name {
@@ -205,6 +236,14 @@ macro_rules! element {
                 out
             }
 
+            /// Serialises the element as indented XML, directly from the
+            /// model.
+            pub fn to_xml(&self) -> String {
+                let mut out = String::with_capacity(4096);
+                self.write_xml(&mut out, 0);
+                out
+            }
+
             /// Looks up an attribute by its XML name, typed or extra.
             pub fn attr(&self, name: &str) -> Option<&str> {
                 match name {
@@ -233,6 +272,15 @@ macro_rules! children {
             $( $(#[$vm])* $variant($ty), )*
             /// An element this model does not type, kept as written.
             Other(Element),
+        }
+
+        impl XmlWrite for $name {
+            fn write_xml(&self, out: &mut String, depth: usize) {
+                match self {
+                    $( $name::$variant(x) => x.write_xml(out, depth), )*
+                    $name::Other(e) => e.write_xml(out, depth),
+                }
+            }
         }
 
         impl XmlChild for $name {
@@ -1671,9 +1719,10 @@ impl Cib {
         })
     }
 
-    /// Serialises to indented XML.
+    /// Serialises to indented XML (written straight from the model, the
+    /// same text `to_element().to_xml()` gives).
     pub fn to_xml(&self) -> String {
-        self.to_element().to_xml()
+        self.root.to_xml()
     }
 
     /// The version counters (missing or unreadable counters count as 0;

@@ -161,55 +161,15 @@ impl Element {
     }
 
     fn write_to(&self, out: &mut String, depth: usize) {
-        indent(out, depth);
-        out.push('<');
-        out.push_str(&self.name);
-        for (k, v) in &self.attrs {
-            out.push(' ');
-            out.push_str(k);
-            out.push_str("=\"");
-            out.push_str(&escape_attr(v));
-            out.push('"');
-        }
-        if self.children.is_empty() {
-            out.push_str("/>\n");
-            return;
-        }
-        // An element with text is written on one line so the text is kept
-        // exactly; pure element content is indented.
-        let has_text = self.children.iter().any(|n| matches!(n, Node::Text(_)));
-        out.push('>');
-        if has_text {
-            for n in &self.children {
-                match n {
-                    Node::Text(t) => out.push_str(&escape_text(t)),
-                    Node::Comment(c) => {
-                        let _ = write!(out, "<!--{c}-->");
-                    }
-                    Node::Element(e) => {
-                        let mut inner = String::new();
-                        e.write_to(&mut inner, 0);
-                        out.push_str(inner.trim_end());
-                    }
-                }
-            }
-        } else {
-            out.push('\n');
-            for n in &self.children {
-                match n {
-                    Node::Element(e) => e.write_to(out, depth + 1),
-                    Node::Comment(c) => {
-                        indent(out, depth + 1);
-                        let _ = writeln!(out, "<!--{c}-->");
-                    }
-                    Node::Text(_) => unreachable!("checked above"),
-                }
-            }
-            indent(out, depth);
-        }
-        out.push_str("</");
-        out.push_str(&self.name);
-        out.push_str(">\n");
+        let children: Vec<&dyn XmlWrite> =
+            self.children.iter().map(|n| n as &dyn XmlWrite).collect();
+        write_element(
+            out,
+            depth,
+            &self.name,
+            self.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &children,
+        );
     }
 
     /// A canonical one-element-per-line form used to compare two trees for
@@ -255,6 +215,85 @@ impl Element {
         }
         self.elements().find_map(|c| c.find(pred))
     }
+}
+
+/// Something that can be written as XML at a given indentation: an
+/// [`Element`], a [`Node`], or a typed model struct (which writes itself
+/// without first being copied into an [`Element`]).
+pub trait XmlWrite {
+    /// Appends the XML, indented by `depth` levels, ending with a newline.
+    fn write_xml(&self, out: &mut String, depth: usize);
+    /// Whether this is character data (which makes its parent be written
+    /// on one line, so the text is kept exactly).
+    fn is_text(&self) -> bool {
+        false
+    }
+}
+
+impl XmlWrite for Element {
+    fn write_xml(&self, out: &mut String, depth: usize) {
+        self.write_to(out, depth);
+    }
+}
+
+impl XmlWrite for Node {
+    fn write_xml(&self, out: &mut String, depth: usize) {
+        match self {
+            Node::Element(e) => e.write_to(out, depth),
+            Node::Text(t) => out.push_str(&escape_text(t)),
+            Node::Comment(c) => {
+                indent(out, depth);
+                let _ = writeln!(out, "<!--{c}-->");
+            }
+        }
+    }
+    fn is_text(&self) -> bool {
+        matches!(self, Node::Text(_))
+    }
+}
+
+/// Writes one element: its start tag with `attrs`, then `children`. An
+/// element with text children is written on one line so the text is kept
+/// exactly; pure element content is indented two spaces per level, as
+/// `cibadmin` writes it.
+pub fn write_element<'a>(
+    out: &mut String,
+    depth: usize,
+    name: &str,
+    attrs: impl Iterator<Item = (&'a str, &'a str)>,
+    children: &[&dyn XmlWrite],
+) {
+    indent(out, depth);
+    out.push('<');
+    out.push_str(name);
+    for (k, v) in attrs {
+        out.push(' ');
+        out.push_str(k);
+        out.push_str("=\"");
+        out.push_str(&escape_attr(v));
+        out.push('"');
+    }
+    if children.is_empty() {
+        out.push_str("/>\n");
+        return;
+    }
+    out.push('>');
+    if children.iter().any(|c| c.is_text()) {
+        for c in children {
+            let mut inner = String::new();
+            c.write_xml(&mut inner, 0);
+            out.push_str(if c.is_text() { &inner } else { inner.trim() });
+        }
+    } else {
+        out.push('\n');
+        for c in children {
+            c.write_xml(out, depth + 1);
+        }
+        indent(out, depth);
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push_str(">\n");
 }
 
 fn indent(out: &mut String, depth: usize) {
