@@ -57,6 +57,10 @@ impl CibStore for FileStore {
         let tmp = dir.join(format!(".{name}.crm-{}", std::process::id()));
         std::fs::write(&tmp, cib.to_xml())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
+        // keep the original's permissions (a CIB is often readable by root only)
+        if let Ok(meta) = std::fs::metadata(&self.path) {
+            let _ = std::fs::set_permissions(&tmp, meta.permissions());
+        }
         std::fs::rename(&tmp, &self.path)
             .with_context(|| format!("cannot replace {}", self.path.display()))?;
         Ok(())
