@@ -826,22 +826,26 @@ impl<'a> Shell<'a> {
     /// Replaces the configuration in the CIB, bumping `epoch`; refuses when
     /// somebody else changed the configuration since we read it.
     fn write_config(&mut self, staged: &Config) -> anyhow::Result<()> {
-        let mut cib = self.store.load()?;
-        let current = cib
-            .child("configuration")
-            .cloned()
-            .unwrap_or_else(|| Element::new("configuration"));
-        if let Some(base) = &self.base {
-            if current.canonical() != base.conf.canonical() {
-                anyhow::bail!("the CIB changed since this session read it; run `refresh` and redo the changes");
+        let base = self.base.clone();
+        self.store.update(&mut |cib| {
+            let current = cib
+                .child("configuration")
+                .cloned()
+                .unwrap_or_else(|| Element::new("configuration"));
+            if let Some(base) = &base {
+                if current.canonical() != base.conf.canonical() {
+                    anyhow::bail!(
+                        "the CIB changed since this session read it; run `refresh` and redo the changes"
+                    );
+                }
             }
-        }
-        match cib.child_mut("configuration") {
-            Some(c) => *c = staged.conf.clone(),
-            None => cib.push(staged.conf.clone()),
-        }
-        bump_epoch(&mut cib);
-        self.store.save(&cib)
+            match cib.child_mut("configuration") {
+                Some(c) => *c = staged.conf.clone(),
+                None => cib.push(staged.conf.clone()),
+            }
+            bump_epoch(cib);
+            Ok(())
+        })
     }
 
     fn status(&mut self) {
@@ -860,17 +864,13 @@ impl<'a> Shell<'a> {
         config_change: bool,
         f: &mut dyn FnMut(&mut Element) -> Result<Vec<String>, String>,
     ) {
-        let mut cib = match self.store.load() {
-            Ok(c) => c,
-            Err(e) => return self.fail(Exit::CibUnavailable, format!("{e:#}")),
-        };
-        match f(&mut cib) {
-            Ok(msgs) => {
-                for m in msgs.into_iter().filter(|m| !m.is_empty()) {
-                    self.info(m);
-                }
+        let mut msgs = Vec::new();
+        let mut refused: Option<String> = None;
+        let res = self.store.update(&mut |cib| match f(cib) {
+            Ok(m) => {
+                msgs = m;
                 if config_change {
-                    bump_epoch(&mut cib);
+                    bump_epoch(cib);
                 } else {
                     let n: u64 = cib
                         .attr("num_updates")
@@ -878,16 +878,26 @@ impl<'a> Shell<'a> {
                         .unwrap_or(0);
                     cib.set_attr("num_updates", (n + 1).to_string());
                 }
-                if let Err(e) = self.store.save(&cib) {
-                    self.fail(Exit::CibUnavailable, format!("{e:#}"));
-                }
-                self.base = None;
-                self.staged = None;
-                if self.level == Level::Configure {
-                    self.load_base();
-                }
+                Ok(())
             }
-            Err(e) => self.fail(Exit::CommandFailed, e),
+            Err(e) => {
+                refused = Some(e);
+                anyhow::bail!("refused")
+            }
+        });
+        if let Some(e) = refused {
+            return self.fail(Exit::CommandFailed, e);
+        }
+        if let Err(e) = res {
+            return self.fail(Exit::CibUnavailable, format!("{e:#}"));
+        }
+        for m in msgs.into_iter().filter(|m| !m.is_empty()) {
+            self.info(m);
+        }
+        self.base = None;
+        self.staged = None;
+        if self.level == Level::Configure {
+            self.load_base();
         }
     }
 

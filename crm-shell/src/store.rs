@@ -16,6 +16,14 @@ pub trait CibStore {
     fn load(&self) -> anyhow::Result<Element>;
     /// Replaces the CIB.
     fn save(&self, cib: &Element) -> anyhow::Result<()>;
+
+    /// Reads, changes and writes the CIB as one step: no other `crm`
+    /// writes in between. `f` may refuse (nothing is written then).
+    fn update(&self, f: &mut dyn FnMut(&mut Element) -> anyhow::Result<()>) -> anyhow::Result<()> {
+        let mut cib = self.load()?;
+        f(&mut cib)?;
+        self.save(&cib)
+    }
 }
 
 /// A CIB kept in an XML file (`CIB_file`).
@@ -26,6 +34,13 @@ pub struct FileStore {
 }
 
 impl CibStore for FileStore {
+    fn update(&self, f: &mut dyn FnMut(&mut Element) -> anyhow::Result<()>) -> anyhow::Result<()> {
+        let _guard = self.lock()?;
+        let mut cib = self.load()?;
+        f(&mut cib)?;
+        self.save(&cib)
+    }
+
     fn load(&self) -> anyhow::Result<Element> {
         let text = std::fs::read_to_string(&self.path)
             .with_context(|| format!("cannot read CIB file {}", self.path.display()))?;
@@ -64,6 +79,33 @@ impl CibStore for FileStore {
         std::fs::rename(&tmp, &self.path)
             .with_context(|| format!("cannot replace {}", self.path.display()))?;
         Ok(())
+    }
+}
+
+impl FileStore {
+    /// An exclusive lock shared by every `crm` working on this file, held
+    /// until the guard is dropped (a lock file next to the CIB, because the
+    /// CIB itself is replaced by rename).
+    fn lock(&self) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let lock_path = dir.join(format!(".{name}.crm-lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, e)| anyhow::anyhow!("cannot lock {}: {e}", lock_path.display()))
     }
 }
 

@@ -234,3 +234,35 @@ fn save_load_replace_and_update() {
     assert!(now.contains("clone c1 p3"), "{now}");
     assert!(now.contains("group g1 d1 d2"), "{now}");
 }
+
+/// Concurrent `crm` runs on one CIB file do not lose each other's changes.
+#[test]
+fn concurrent_changes_are_serialised() {
+    let (_d, cib) = setup();
+    let before: u64 = cib::xml::parse(&std::fs::read_to_string(&cib).unwrap())
+        .unwrap()
+        .attr("epoch")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let kids: Vec<_> = (0..8)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_crm"))
+                .args(["resource", "meta", "d1", "set", &format!("attr{i}"), "1"])
+                .env("CIB_file", &cib)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut k in kids {
+        assert!(k.wait().unwrap().success());
+    }
+    let root = cib::xml::parse(&std::fs::read_to_string(&cib).unwrap()).unwrap();
+    assert_eq!(root.attr("epoch"), Some((before + 8).to_string().as_str()));
+    let s = show(&cib, &["d1"]);
+    for i in 0..8 {
+        assert!(s.contains(&format!("attr{i}=1")), "{s}");
+    }
+}
