@@ -124,6 +124,7 @@ fn intern(s: &str) -> &'static str {
         "attribute",
         "utilization",
         "clearstate",
+        "delete",
         "show",
         "list",
         "start",
@@ -226,6 +227,26 @@ pub fn node(args: &[String]) -> Result<Action, String> {
                     st.children.retain(|n| !matches!(n, Node::Element(e) if e.attr("uname") == Some(node.as_str()) || e.attr("id") == Some(node.as_str())));
                 }
                 Ok(vec![format!("cleared state of node {node}")])
+            })))
+        }
+        "delete" => {
+            let Some(node) = a.get(1).cloned() else {
+                return Err("usage: node delete <node>".into());
+            };
+            Ok(Action::Config(Box::new(move |cib| {
+                let conf = conf_mut(cib)?;
+                let nodes = conf
+                    .child_mut("nodes")
+                    .ok_or_else(|| format!("node {node} does not exist in the CIB"))?;
+                let before = nodes.children.len();
+                nodes.children.retain(|n| !matches!(n, Node::Element(e) if e.attr("uname") == Some(node.as_str()) || e.attr("id") == Some(node.as_str())));
+                if nodes.children.len() == before {
+                    return Err(format!("node {node} does not exist in the CIB"));
+                }
+                if let Some(st) = cib.child_mut("status") {
+                    st.children.retain(|n| !matches!(n, Node::Element(e) if e.attr("uname") == Some(node.as_str())));
+                }
+                Ok(vec![format!("node {node} deleted")])
             })))
         }
         "show" | "list" => Ok(Action::Print(Box::new(|cib| {

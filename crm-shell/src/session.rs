@@ -819,7 +819,16 @@ impl<'a> Shell<'a> {
             Ok(()) => {
                 self.base = Some(staged);
             }
-            Err(e) => self.fail(Exit::CibUnavailable, format!("commit: {e:#}")),
+            Err(e) => {
+                // a conflict is a refused command; anything else is I/O
+                let conflict = format!("{e:#}").contains("changed since this session");
+                let rc = if conflict {
+                    Exit::CommandFailed
+                } else {
+                    Exit::CibUnavailable
+                };
+                self.fail(rc, format!("commit: {e:#}"))
+            }
         }
     }
 

@@ -131,6 +131,9 @@ fn node_and_resource_commands_edit_the_cib() {
         "node node1 \\\n\tattributes standby=off rack=A\n"
     );
     assert!(!show(&cib, &[]).contains("cli-"));
+    assert_eq!(crm(&cib, &["node", "delete", "node2"], "", &[]).0, 0);
+    assert!(!show(&cib, &[]).contains("node2"));
+    assert_eq!(crm(&cib, &["node", "delete", "node2"], "", &[]).0, 1);
     // unknown objects fail with status 1 and change nothing
     let before = std::fs::read_to_string(&cib).unwrap();
     let (rc, out) = crm(&cib, &["resource", "stop", "nosuch"], "", &[]);
@@ -139,7 +142,7 @@ fn node_and_resource_commands_edit_the_cib() {
     assert_eq!(std::fs::read_to_string(&cib).unwrap(), before);
     // every change above raised the epoch
     let root = cib::xml::parse(&before).unwrap();
-    assert_eq!(root.attr("epoch"), Some("13"));
+    assert_eq!(root.attr("epoch"), Some("14"));
 }
 
 #[test]
