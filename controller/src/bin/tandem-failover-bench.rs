@@ -57,6 +57,9 @@ enum Cmd {
         size: usize,
         #[arg(long, default_value_t = 1000)]
         token: u64,
+        /// Messages per second per sender (0: as fast as the ring takes them).
+        #[arg(long, default_value_t = 0)]
+        rate: u64,
     },
 }
 
@@ -176,7 +179,13 @@ fn idle(bin: &Path, port: u16, token: u64, secs: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn throughput(port: u16, secs: u64, size: usize, token: u64) -> anyhow::Result<()> {
+async fn throughput(
+    port: u16,
+    secs: u64,
+    size: usize,
+    token: u64,
+    rate: u64,
+) -> anyhow::Result<()> {
     let ids = vec![1u32, 2, 3];
     let peers: BTreeMap<u32, SocketAddr> = ids
         .iter()
@@ -229,6 +238,9 @@ async fn throughput(port: u16, secs: u64, size: usize, token: u64) -> anyhow::Re
                     break;
                 }
                 n += 1;
+                if rate > 0 {
+                    tokio::time::sleep(Duration::from_secs_f64(1.0 / rate as f64)).await;
+                }
             }
         });
     }
@@ -272,9 +284,14 @@ fn main() -> anyhow::Result<()> {
             corosync_timing,
         } => failover(&bin, a.port, token, runs, corosync_timing),
         Cmd::Idle { token, secs } => idle(&bin, a.port, token, secs),
-        Cmd::Throughput { secs, size, token } => tokio::runtime::Builder::new_current_thread()
+        Cmd::Throughput {
+            secs,
+            size,
+            token,
+            rate,
+        } => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?
-            .block_on(throughput(a.port, secs, size, token)),
+            .block_on(throughput(a.port, secs, size, token, rate)),
     }
 }
