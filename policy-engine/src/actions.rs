@@ -377,11 +377,8 @@ pub fn create_actions(a: Assigned) -> Actions {
             for w in ch.windows(2) {
                 for s1 in b.find_all(w[0], "start") {
                     for s2 in b.find_all(w[1], "start") {
-                        b.order(
-                            s1,
-                            s2,
-                            flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL,
-                        );
+                        b.order(s1, s2, flags::IMPLIES_THEN);
+                        b.order(s1, s2, flags::RUNNABLE_LEFT | flags::INTERNAL);
                     }
                 }
                 for t1 in b.find_all(w[1], "stop") {
@@ -582,6 +579,8 @@ fn rsc_label(u: &Unpacked, a: &Action) -> String {
 /// Apply ordering effects until a fixed point is reached.
 fn propagate(b: &mut B) {
     let u = b.u();
+    // orderings between different resources first, so their reasons win
+    b.orderings.sort_by_key(|o| o.flags & flags::INTERNAL != 0);
     let n = b.orderings.len();
     for _round in 0..1000 {
         let mut changed = false;
@@ -620,29 +619,23 @@ fn propagate(b: &mut B) {
                 }
                 changed = true;
             }
-            if o.flags & flags::RUNNABLE_LEFT != 0
-                && !b.actions[f].runnable
-                && b.actions[t].runnable
-            {
-                b.actions[t].runnable = false;
-                if o.flags & 128 != 0 {
-                    let pr = b.actions[f]
-                        .rsc
-                        .map(|r| u.rscs[r].id.clone())
-                        .unwrap_or_default();
-                    b.set_reason(t, &format!("colocation with {pr}"));
-                } else if !internal {
-                    let l = rsc_label(u, &b.actions[f]);
-                    if b.actions[t]
-                        .reason
-                        .as_deref()
-                        .is_some_and(|r| r.starts_with("required "))
-                    {
-                        b.actions[t].reason = None;
+            if o.flags & flags::RUNNABLE_LEFT != 0 && !b.actions[f].runnable {
+                let nowhere = b.actions[t].node.is_none() && !b.actions[t].pseudo;
+                if b.actions[t].runnable || (nowhere && b.actions[t].reason.is_none() && !internal)
+                {
+                    b.actions[t].runnable = false;
+                    if o.flags & 128 != 0 {
+                        let pr = b.actions[f]
+                            .rsc
+                            .map(|r| u.rscs[r].id.clone())
+                            .unwrap_or_default();
+                        b.set_reason(t, &format!("colocation with {pr}"));
+                    } else if !internal {
+                        let l = rsc_label(u, &b.actions[f]);
+                        b.set_reason(t, &format!("unrunnable {l}"));
                     }
-                    b.set_reason(t, &format!("unrunnable {l}"));
+                    changed = true;
                 }
-                changed = true;
             }
             if o.flags & flags::IMPLIES_FIRST != 0
                 && !b.actions[t].optional

@@ -1721,9 +1721,7 @@ fn find_history_target(
             if !locs.is_empty() {
                 if locs.len() == 1 && locs.contains(&nid) {
                     if let Some(m) = member_of(u, inst) {
-                        if !u.rscs[m].history.contains_key(&nid) {
-                            return Some(m);
-                        }
+                        return Some(m);
                     }
                 }
             } else if inactive.is_none() {
