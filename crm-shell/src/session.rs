@@ -738,7 +738,7 @@ impl<'a> Shell<'a> {
             self.staged = Some(next);
         }
         self.updating = mode == "update";
-        for ll in lex::logical_lines(&text, 1) {
+        for ll in load_order(lex::logical_lines(&text, 1)) {
             self.run_line(&ll);
         }
         self.updating = false;
@@ -944,6 +944,43 @@ impl<'a> Shell<'a> {
             },
         }
     }
+}
+
+/// The order in which the lines of a loaded file are applied. A file that
+/// only defines objects may define them in any order (a group before its
+/// primitives), as crmsh allows: primitives, templates and nodes first, then
+/// groups, then clones and bundles, then everything else, each in file
+/// order. A file with edit commands (`delete`, `rename`, ...) runs as
+/// written.
+fn load_order(lines: Vec<LogicalLine>) -> Vec<LogicalLine> {
+    let word = |l: &LogicalLine| {
+        let w = l
+            .text
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        fuzzy_command(&w).and_then(parse::canonical_command)
+    };
+    let blank = |l: &LogicalLine| {
+        let t = l.text.trim_start();
+        t.is_empty() || t.starts_with('#')
+    };
+    let only_objects = lines
+        .iter()
+        .all(|l| blank(l) || word(l).is_some_and(|w| w != "monitor"));
+    if !only_objects {
+        return lines;
+    }
+    let bucket = |l: &LogicalLine| match word(l) {
+        Some("primitive" | "rsc_template" | "node") => 0,
+        Some("group") => 1,
+        Some("clone" | "ms" | "bundle") => 2,
+        _ => 3,
+    };
+    let mut lines = lines;
+    lines.sort_by_key(|l| bucket(l));
+    lines
 }
 
 /// Raises `epoch` by one and resets `num_updates`, as Pacemaker does for a

@@ -269,3 +269,28 @@ fn concurrent_changes_are_serialised() {
         assert!(s.contains(&format!("attr{i}=1")), "{s}");
     }
 }
+
+/// A file may define a group before its members (crmsh's "unordered load
+/// file" regression).
+#[test]
+fn load_accepts_objects_in_any_order() {
+    let (d, cib) = setup();
+    let file = d.path().join("unordered.crm");
+    std::fs::write(
+        &file,
+        "op_defaults timeout=60s\ngroup g7 gr1 gr2\nclone cl7 g7\nprimitive gr1 Dummy\nprimitive gr2 Dummy\n\
+         location loc1 cl7 rule 200: #uname eq node1\n",
+    )
+    .unwrap();
+    let (rc, out) = crm(
+        &cib,
+        &["-F", "configure", "load", "update", file.to_str().unwrap()],
+        "",
+        &[],
+    );
+    assert_eq!(rc, 0, "{out}");
+    assert_eq!(
+        show(&cib, &["g7", "cl7", "loc1"]),
+        "group g7 gr1 gr2\nclone cl7 g7\nlocation loc1 cl7 \\\n\trule 200: #uname eq node1\n"
+    );
+}
