@@ -87,8 +87,15 @@ fn main() -> ExitCode {
         }
         let mut text = String::new();
         let read = match &file {
-            Some(f) => std::fs::read_to_string(f).map(|t| text = t),
-            None => std::io::stdin().read_to_string(&mut text).map(|_| ()),
+            // bytes that are not UTF-8 become U+FFFD instead of failing the
+            // whole input
+            Some(f) => std::fs::read(f).map(|b| text = String::from_utf8_lossy(&b).into_owned()),
+            None => {
+                let mut b = Vec::new();
+                std::io::stdin()
+                    .read_to_end(&mut b)
+                    .map(|_| text = String::from_utf8_lossy(&b).into_owned())
+            }
         };
         if let Err(e) = read {
             let _ = writeln!(std::io::stderr(), "ERROR: cannot read input: {e}");
