@@ -206,9 +206,9 @@ fn render(cx: &Ctx, el: &Element) -> String {
     }
 }
 
-/// Renders the whole configuration; `rsc_defaults`/`op_defaults` sets need
-/// to know their section, so they are rendered here rather than in
-/// [`render`].
+/// Renders the whole configuration, or only the objects named in `only`
+/// (in display order). `rsc_defaults`/`op_defaults` sets need to know
+/// their section, so they are told apart here.
 pub fn show_config(conf: &Element, only: &[String]) -> String {
     let mut referenced = HashSet::new();
     collect_refs(conf, &mut referenced);
