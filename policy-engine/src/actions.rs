@@ -391,6 +391,23 @@ pub fn create_actions(a: Assigned) -> Actions {
     }
     // configured orderings
     for o in &u.orders {
+        if let Some((name, min)) = &o.one_or_more {
+            // clone-min / require-all=false: a pseudo action runnable once
+            // `min` of the first side's actions are
+            let p = b.action(None, name, None, true, true, true);
+            b.actions[p].one_or_more = Some(*min);
+            let mut firsts = Vec::new();
+            leaves(&u.rscs, o.first, &mut firsts);
+            for l in firsts {
+                for f in b.find_all(l, &o.first_action) {
+                    b.order(f, p, flags::ONE_OR_MORE | flags::INTERNAL);
+                }
+            }
+            for t in resolve_then(&b, o.then, &o.then_action) {
+                b.order(p, t, flags::RUNNABLE_LEFT);
+            }
+            continue;
+        }
         apply_order(
             &mut b,
             o.first,
@@ -593,8 +610,15 @@ fn propagate(b: &mut B) {
                     .filter(|o| o.then == i && o.flags & flags::ONE_OR_MORE != 0)
                     .map(|o| o.first)
                     .collect();
-                let any = inputs.iter().any(|&x| b.actions[x].runnable);
-                let runnable = any || inputs.is_empty();
+                let need = b.actions[i].one_or_more.unwrap_or(1);
+                let ok = inputs
+                    .iter()
+                    .filter(|&&x| {
+                        b.actions[x].runnable
+                            && (b.actions[x].node.is_some() || b.actions[x].pseudo)
+                    })
+                    .count();
+                let runnable = ok >= need || inputs.is_empty();
                 if b.actions[i].runnable && !runnable {
                     b.actions[i].runnable = false;
                     changed = true;

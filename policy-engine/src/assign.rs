@@ -1071,7 +1071,7 @@ impl<'a> Assigner<'a> {
             if ls.iter().any(|&l| !u.rscs[l].managed) && !cur_promoted {
                 s = Score::NEG_INF;
             }
-            if quorum_demote {
+            if quorum_demote || ls.iter().any(|&l| u.rscs[l].force_demote) {
                 s = Score::NEG_INF;
             }
             let ticket_lost = u.tickets.iter().any(|t| {

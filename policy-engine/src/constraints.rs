@@ -414,6 +414,7 @@ fn unpack_order(
         });
     };
     let mut prev: Option<(Vec<RscId>, String, Option<&str>, bool)> = None;
+    let mut prev_id = String::new();
     for set in &sets {
         let members = set_members(u, ids, tags, set);
         let action = set.attr("action").unwrap_or("start").to_string();
@@ -442,7 +443,7 @@ fn unpack_order(
                 members.clone()
             };
             let oom = if !*prev_require_all {
-                Some((format!("one-or-more:{}", id), 1usize))
+                Some((format!("one-or-more:{}", prev_id), 1usize))
             } else {
                 None
             };
@@ -453,6 +454,7 @@ fn unpack_order(
             }
         }
         prev = Some((members, action, set.attr("sequential"), require_all));
+        prev_id = set.attr("id").unwrap_or("").to_string();
     }
 }
 

@@ -182,6 +182,8 @@ pub struct Rsc {
     pub definition_changed: BTreeSet<NodeId>,
     /// Reloadable parameters changed (node): reload.
     pub reload_on: BTreeSet<NodeId>,
+    /// A failure with on-fail=demote: demote instead of recovering.
+    pub force_demote: bool,
     pub xml_index: usize,
 }
 
@@ -659,6 +661,32 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
     // ---- status: resource history
     u.rscs = std::mem::take(&mut rscs);
     unpack_history(&cx, &mut u);
+    // remote and guest nodes are up when their connection/container runs
+    for ni in 0..u.nodes.len() {
+        if u.nodes[ni].kind == NodeKind::Member {
+            continue;
+        }
+        let Some(rid) = u.nodes[ni].remote_rsc.clone() else {
+            continue;
+        };
+        let Some(&r) = u.rsc_by_id.get(&rid) else {
+            continue;
+        };
+        let rr = &u.rscs[r];
+        let host_ok = rr
+            .running_on
+            .iter()
+            .any(|&h| u.nodes[h].online && !u.nodes[h].unclean);
+        let up = !rr.running_on.is_empty() && !rr.failed && host_ok;
+        let n = &mut u.nodes[ni];
+        n.online = up;
+        if !up && !rr.running_on.is_empty() && n.kind == NodeKind::Guest {
+            n.unclean = true;
+            if n.fence_reason.is_none() {
+                n.fence_reason = Some("guest is unclean".into());
+            }
+        }
+    }
     // maintenance / no stonith device ⇒ unmanaged
     let stonith_without_device = u.options.stonith_enabled && !u.options.have_stonith_resource;
     for r in u.rscs.iter_mut() {
@@ -746,6 +774,7 @@ impl<'a, 'b> Builder<'a, 'b> {
             partial_migration: None,
             definition_changed: BTreeSet::new(),
             reload_on: BTreeSet::new(),
+            force_demote: false,
             xml_index: self.xml_counter,
         });
         self.rscs.len() - 1
@@ -1279,7 +1308,10 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, stonith: bool, promotable: bool) 
         } else {
             OnFail::Restart
         });
-        if on_fail == OnFail::Demote && task != "promote" && !(task == "monitor" && op.rc == 8) {
+        if on_fail == OnFail::Demote
+            && task != "promote"
+            && !(task == "monitor" && op.expected_rc == 8)
+        {
             on_fail = OnFail::Restart;
         }
         // masked probe failures: not installed / not configured
@@ -1454,6 +1486,9 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             }
             if h.failed && !unclean {
                 match h.on_fail {
+                    OnFail::Demote if h.role == Role::Promoted => {
+                        r.force_demote = true;
+                    }
                     OnFail::Restart | OnFail::Demote => {
                         if h.role > Role::Stopped {
                             r.failed = true;
@@ -1820,6 +1855,7 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Opt
         partial_migration: None,
         definition_changed: BTreeSet::new(),
         reload_on: BTreeSet::new(),
+        force_demote: false,
         xml_index,
     });
     u.rsc_by_id.insert(rid.to_string(), idx);
