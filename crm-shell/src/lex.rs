@@ -53,6 +53,11 @@ pub fn logical_lines(input: &str, first_line: usize) -> Vec<LogicalLine> {
     for (i, raw) in input.split('\n').enumerate() {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let lineno = first_line + i;
+        // a comment line inside a continued command is skipped, as crmsh
+        // does, and the command goes on
+        if cur.is_some() && raw.trim_start().starts_with('#') {
+            continue;
+        }
         let cont = ends_with_continuation(raw);
         let body = if cont { &raw[..raw.len() - 1] } else { raw };
         let ll = cur.get_or_insert_with(|| LogicalLine {
@@ -264,6 +269,13 @@ mod tests {
         assert_eq!(t[2].text, "params");
         assert_eq!(t[2].loc, Loc { line: 6, col: 2 });
         assert_eq!(ls[1].start().line, 7);
+    }
+
+    #[test]
+    fn comments_inside_a_continuation() {
+        let ls = logical_lines("location l d1 \\\n# note\n\trule x: defined y\nnext", 1);
+        assert_eq!(ls.len(), 2);
+        assert!(ls[0].text.contains("rule"), "{}", ls[0].text);
     }
 
     #[test]

@@ -320,6 +320,11 @@ impl<'a> Shell<'a> {
                 }
                 Err(e) => self.fail(Exit::CommandFailed, e),
             },
+            "cd" if words.get(1).is_some_and(|w| w == "configure") => {
+                if self.load_base() {
+                    self.level = Level::Configure;
+                }
+            }
             "up" | "end" | "cd" | "back" => {}
             "quit" | "exit" | "bye" => self.done = true,
             "help" | "?" => {
@@ -509,7 +514,7 @@ impl<'a> Shell<'a> {
         }
         self.staged = Some(next);
         self.replacing = true;
-        for ll in lex::logical_lines(text, 1) {
+        for ll in load_order(lex::logical_lines(text, 1)) {
             self.run_line(&ll);
         }
         self.replacing = false;
@@ -650,10 +655,14 @@ impl<'a> Shell<'a> {
         let known: Vec<String> = show::objects(conf).into_iter().map(|(k, _)| k).collect();
         let missing: Vec<String> = args
             .iter()
-            .filter(|a| !known.contains(a))
+            .filter(|a| !known.contains(a) && !a.starts_with("type:") && !a.starts_with("related:"))
             .cloned()
             .collect();
-        let text = show::show_config(conf, args);
+        let selected = show::select(conf, args);
+        if !args.is_empty() && selected.is_empty() && missing.is_empty() {
+            return;
+        }
+        let text = show::show_config(conf, &selected);
         let _ = write!(self.out, "{text}");
         for m in missing {
             self.fail(Exit::CommandFailed, format!("object {m} does not exist"));

@@ -135,6 +135,44 @@ pub fn objects<'a>(conf: &'a Element) -> Vec<(String, &'a Element)> {
     out
 }
 
+/// The object ids `show ARGS` selects: ids as given, `type:KIND` (crmsh's
+/// command word, e.g. `type:order`), `related:ID` (ID and every object
+/// that refers to it).
+pub fn select(conf: &Element, args: &[String]) -> Vec<String> {
+    let objs = objects(conf);
+    let mut out: Vec<String> = Vec::new();
+    for a in args {
+        if let Some(kind) = a.strip_prefix("type:") {
+            for (k, e) in &objs {
+                if crate::config::cli_name(&e.name) == kind {
+                    out.push(k.clone());
+                }
+            }
+        } else if let Some(id) = a.strip_prefix("related:") {
+            for (k, e) in &objs {
+                if k == id || refers_to(e, id) {
+                    out.push(k.clone());
+                }
+            }
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+fn refers_to(e: &Element, id: &str) -> bool {
+    let attrs = ["rsc", "with-rsc", "first", "then", "template"];
+    if attrs.iter().any(|a| e.attr(a) == Some(id)) {
+        return true;
+    }
+    e.elements().any(|c| {
+        (matches!(c.name.as_str(), "resource_ref" | "obj_ref") && c.attr("id") == Some(id))
+            || (is_resource(&c.name) && c.attr("id") == Some(id))
+            || (!is_resource(&c.name) && refers_to(c, id))
+    })
+}
+
 /// The `xml ...` fallback form.
 pub fn xml_form(el: &Element) -> String {
     let x = el.to_xml();

@@ -294,3 +294,21 @@ fn load_accepts_objects_in_any_order() {
         "group g7 gr1 gr2\nclone cl7 g7\nlocation loc1 cl7 \\\n\trule 200: #uname eq node1\n"
     );
 }
+
+/// `show type:KIND` and `show related:ID`, and `cd configure` at the top.
+#[test]
+fn show_selectors_and_cd() {
+    let (_d, cib) = setup();
+    let (rc, out) = crm(
+        &cib,
+        &["-F"],
+        "cd configure\norder o1 Mandatory: d1 d2\ntag t1 d1\ncommit\n",
+        &[],
+    );
+    assert_eq!(rc, 0, "{out}");
+    assert_eq!(show(&cib, &["type:order"]), "order o1 Mandatory: d1 d2\n");
+    assert_eq!(
+        show(&cib, &["related:d1"]),
+        "primitive d1 Dummy\ngroup g1 d1 d2\ntag t1 d1\norder o1 Mandatory: d1 d2\n"
+    );
+}
