@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::crypto::{Cipher, Envelope};
 use crate::quorum::QuorumConfig;
-use crate::totem::{Event, State, Totem, TotemConfig, TotemParams};
+use crate::totem::{Event, Guarantee, State, Totem, TotemConfig, TotemParams};
 use crate::{NodeId, RingId};
 
 /// Parameters of one simulated run.
@@ -154,6 +154,8 @@ struct NodeRec {
     submitted: Vec<(NodeId, u32, u64)>,
     counter: u64,
     quorate: bool,
+    /// Old-ring deliveries recorded when the node moved on (all incarnations).
+    left_rings: BTreeMap<RingId, BTreeSet<u64>>,
 }
 
 /// (transitional set, old-ring seqs delivered, first node that reported it)
@@ -179,6 +181,10 @@ struct Sim {
     views: BTreeMap<RingId, Vec<NodeId>>,
     msg_at: BTreeMap<(RingId, u64), Vec<u8>>,
     transitions: BTreeMap<(RingId, RingId), Transition>,
+    safe_ids: HashSet<(NodeId, u32, u64)>,
+    /// Safe messages delivered in a regular configuration: every member of that ring that
+    /// moves on cleanly must deliver them too.
+    safe_msgs: BTreeSet<(RingId, u64)>,
     report: SimReport,
 }
 
@@ -271,6 +277,8 @@ impl Sim {
             views: BTreeMap::new(),
             msg_at: BTreeMap::new(),
             transitions: BTreeMap::new(),
+            safe_ids: HashSet::new(),
+            safe_msgs: BTreeSet::new(),
             report: SimReport::default(),
             nodes,
             cfg,
@@ -435,7 +443,15 @@ impl Sim {
                     let id = (who, rec.inc, rec.counter);
                     let p = payload(id.0, id.1, id.2, len);
                     if let Some(Some(c)) = self.cores.get_mut(&who) {
-                        if c.submit(t, p).is_ok() {
+                        let g = if self.rng.below(3) == 0 {
+                            Guarantee::Safe
+                        } else {
+                            Guarantee::Agreed
+                        };
+                        if c.submit_with(t, p, g).is_ok() {
+                            if g == Guarantee::Safe {
+                                self.safe_ids.insert(id);
+                            }
                             self.recs.get_mut(&who).unwrap().submitted.push(id);
                         }
                     }
@@ -586,6 +602,19 @@ impl Sim {
                     ));
                 }
                 rec.by_ring.entry(ring_id).or_default().push(seq);
+                if !rec.in_transitional && self.safe_ids.contains(&id) {
+                    self.safe_msgs.insert((ring_id, seq));
+                    for (&m, other) in &self.recs {
+                        if other
+                            .left_rings
+                            .get(&ring_id)
+                            .is_some_and(|set| !set.contains(&seq))
+                        {
+                            return Err(format!("safe message {ring_id}/{seq} delivered at {n}, but {m} left that ring without it"));
+                        }
+                    }
+                }
+                let rec = self.recs.get_mut(&n).unwrap();
                 if !rec.in_transitional {
                     rec.regular_by_ring.entry(ring_id).or_default().push(seq);
                     // Prefix consistency of regular deliveries within a ring.
@@ -658,6 +687,12 @@ impl Sim {
                         .get(&old)
                         .map(|v| v.iter().copied().collect())
                         .unwrap_or_default();
+                    for &(r, sq) in self.safe_msgs.range((old, 0)..=(old, u64::MAX)) {
+                        if !set.contains(&sq) {
+                            return Err(format!("node {n} left {r} without safe message {sq} that another member delivered"));
+                        }
+                    }
+                    rec.left_rings.insert(old, set.clone());
                     match self.transitions.get(&(old, ring_id)) {
                         Some((t2, s2, m)) => {
                             if *t2 != trans {
@@ -826,6 +861,7 @@ pub fn fuzz_core(seed: u64, inputs: u64) -> u64 {
                     msg_id: rng.below(4),
                     frag_idx: rng.below(cnt as u64) as u32,
                     frag_cnt: cnt,
+                    safe: rng.below(2) == 0,
                     data: vec![7; rng.below(100) as usize],
                 };
                 let m = Mcast {

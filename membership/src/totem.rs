@@ -253,6 +253,8 @@ struct Ring {
     my_aru: u64,
     high_seq: u64,
     high_delivered: u64,
+    /// Every member is known to have every message up to here (safe delivery bound).
+    safe_upto: u64,
 }
 
 impl Ring {
@@ -264,6 +266,7 @@ impl Ring {
             my_aru: 0,
             high_seq: 0,
             high_delivered: 0,
+            safe_upto: 0,
         }
     }
     fn insert(&mut self, m: Mcast) -> bool {
@@ -298,6 +301,19 @@ struct Outgoing {
     msg_id: u64,
     data: Vec<u8>,
     next_frag: u32,
+    safe: bool,
+}
+
+/// Delivery guarantee of one application message (Totem's agreed and safe orders).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Guarantee {
+    /// Delivered once every message before it in the ring's order was delivered.
+    #[default]
+    Agreed,
+    /// Additionally delivered (in the regular configuration) only once every member of the
+    /// ring is known to have it: its sequence number is at or below the token's aru on two
+    /// consecutive visits. Costs about one extra rotation of latency.
+    Safe,
 }
 
 impl Outgoing {
@@ -491,6 +507,16 @@ impl Totem {
     /// Queues an application message for agreed-order delivery to the ring.
     /// Worth calling [`Totem::poll_transmit`] afterwards.
     pub fn submit(&mut self, now: Instant, data: Vec<u8>) -> Result<(), SubmitError> {
+        self.submit_with(now, data, Guarantee::Agreed)
+    }
+
+    /// Queues an application message with the given delivery guarantee.
+    pub fn submit_with(
+        &mut self,
+        now: Instant,
+        data: Vec<u8>,
+        guarantee: Guarantee,
+    ) -> Result<(), SubmitError> {
         if data.len() > MAX_MESSAGE {
             return Err(SubmitError::TooLarge(data.len()));
         }
@@ -503,6 +529,7 @@ impl Totem {
             msg_id: self.next_msg_id,
             data,
             next_frag: 0,
+            safe: guarantee == Guarantee::Safe,
         });
         if self.state == State::Operational && was_empty {
             if self.held.is_some() {
@@ -645,6 +672,10 @@ impl Totem {
             self.timers.join = Some(now + self.cfg.join);
         }
     }
+}
+
+fn is_safe(m: &Mcast) -> bool {
+    matches!(m.body, McastBody::App { safe: true, .. })
 }
 
 fn fired(t: &mut Option<Instant>, now: Instant) -> bool {
@@ -975,8 +1006,12 @@ impl Totem {
         let old = self.old.take().expect("RECOVERY keeps the old ring");
         let trans = std::mem::take(&mut self.trans);
         // (a) old-ring messages up to the first gap, still in the old regular configuration.
+        // Safe messages not yet known to be everywhere wait for the transitional one.
         let mut s = old.high_delivered + 1;
         while let Some(m) = old.store.get(&s) {
+            if is_safe(m) && s > old.safe_upto {
+                break;
+            }
             self.deliver_app(old.id, m.clone());
             s += 1;
         }
@@ -992,13 +1027,19 @@ impl Totem {
             members: trans.clone(),
             left: left.clone(),
         });
-        // (c) the rest of the old ring's messages, only from transitional members.
-        let rest: Vec<Mcast> = old
-            .store
-            .range(s..)
-            .filter(|(_, m)| trans.contains(&m.origin))
-            .map(|(_, m)| m.clone())
-            .collect();
+        // (c) the rest of the old ring's messages: the contiguous run (held by every
+        // transitional member after recovery), then past the first gap only those
+        // originated by transitional members.
+        let mut rest: Vec<Mcast> = Vec::new();
+        let mut contiguous = true;
+        let mut next = s;
+        for (&seq, m) in old.store.range(s..) {
+            contiguous &= seq == next;
+            next = seq + 1;
+            if contiguous || trans.contains(&m.origin) {
+                rest.push(m.clone());
+            }
+        }
         for m in rest {
             self.deliver_app(old.id, m);
         }
@@ -1095,6 +1136,7 @@ impl Totem {
             msg_id: p.msg_id,
             frag_idx: i,
             frag_cnt: cnt,
+            safe: p.safe,
             data: p.data[start..end].to_vec(),
         };
         p.next_frag += 1;
@@ -1110,6 +1152,7 @@ impl Totem {
         self.last_sent_token = None;
         let stable = t.aru.min(self.prev_token_aru);
         self.prev_token_aru = t.aru;
+        self.ring.safe_upto = self.ring.safe_upto.max(stable);
         if self.state == State::Operational {
             // Messages every member has received (and so delivered) are no longer needed.
             let upto = stable.min(self.ring.high_delivered);
@@ -1238,8 +1281,12 @@ impl Totem {
     fn deliver_ready(&mut self) {
         while self.ring.high_delivered < self.ring.my_aru {
             let s = self.ring.high_delivered + 1;
+            let m = self.ring.store.get(&s).cloned();
+            if m.as_ref().is_some_and(is_safe) && s > self.ring.safe_upto {
+                break; // a safe message blocks the order until every member has it
+            }
             self.ring.high_delivered = s;
-            if let Some(m) = self.ring.store.get(&s).cloned() {
+            if let Some(m) = m {
                 self.deliver_app(self.ring.id, m);
             }
         }
@@ -1251,6 +1298,7 @@ impl Totem {
             frag_idx,
             frag_cnt,
             data,
+            ..
         } = m.body
         else {
             return;

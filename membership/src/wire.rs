@@ -71,6 +71,8 @@ pub enum McastBody {
         frag_idx: u32,
         /// Number of fragments of the message.
         frag_cnt: u32,
+        /// Safe order: deliver only once every member of the ring has the message.
+        safe: bool,
         /// Fragment bytes.
         data: Vec<u8>,
     },
@@ -264,12 +266,14 @@ fn put_mcast(w: &mut W, m: &Mcast) {
             msg_id,
             frag_idx,
             frag_cnt,
+            safe,
             data,
         } => {
             w.u8(0);
             w.u64(*msg_id);
             w.u32(*frag_idx);
             w.u32(*frag_cnt);
+            w.u8(*safe as u8);
             w.bytes(data);
         }
         McastBody::Recovered(inner) => {
@@ -291,11 +295,13 @@ fn get_mcast(r: &mut R<'_>, nested: bool) -> Result<Mcast, DecodeError> {
             if frag_cnt == 0 || frag_idx >= frag_cnt {
                 return Err(DecodeError::Invalid("fragment index"));
             }
+            let safe = r.bool()?;
             let data = r.bytes(MAX_FRAGMENT)?;
             McastBody::App {
                 msg_id,
                 frag_idx,
                 frag_cnt,
+                safe,
                 data,
             }
         }
@@ -494,6 +500,7 @@ mod tests {
                 msg_id: 9,
                 frag_idx: 0,
                 frag_cnt: 1,
+                safe: true,
                 data: b"hi".to_vec(),
             },
         };
