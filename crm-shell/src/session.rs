@@ -314,6 +314,14 @@ impl<'a> Shell<'a> {
             "node" => self.node_command(&words[1..]),
             "resource" | "rsc" => self.resource_command(&words[1..]),
             "status" => self.status(),
+            "simulate" => {
+                // what the scheduler would do now, from the CIB as it is
+                self.base = None;
+                self.staged = None;
+                if self.load_base() {
+                    self.simulate();
+                }
+            }
             "ra" => match crate::commands::ra(&words[1..]) {
                 Ok(t) => {
                     let _ = write!(self.out, "{t}");

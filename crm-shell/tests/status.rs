@@ -83,3 +83,36 @@ fn live_cluster_cib_show_and_status() {
     };
     assert_eq!(keep(&run(&["status"])), keep(&read("crm-status.txt")));
 }
+
+/// `crm node standby node2` on state s3, then `crm simulate`: the policy
+/// engine's Transition Summary is the one crm_simulate printed for s4.
+#[test]
+fn standby_then_simulate_matches_crm_simulate() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/crm-status");
+    let t = tempfile::tempdir().unwrap();
+    let cib = t.path().join("cib.xml");
+    std::fs::copy(dir.join("s3-promoted-and-running.cib.xml"), &cib).unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_crm"))
+            .args(args)
+            .env("CIB_file", &cib)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["node", "standby", "node2"]);
+    let got = run(&["simulate"]);
+    let sim = std::fs::read_to_string(dir.join("s4-node2-standby.simulate.txt")).unwrap();
+    let want: Vec<&str> = sim
+        .lines()
+        .skip_while(|l| !l.starts_with("Transition Summary:"))
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert!(want.len() > 1, "no summary in the reference");
+    assert_eq!(got.lines().collect::<Vec<_>>(), want);
+}
