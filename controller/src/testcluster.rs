@@ -40,9 +40,24 @@ impl Cluster {
         quorum_extra: &str,
         extra_args: &[&str],
     ) -> std::io::Result<Self> {
+        Self::with_totem(bin, n, port, token_ms, "", quorum_extra, extra_args)
+    }
+
+    /// Like [`Cluster::new`], with `totem_extra` lines added to the totem section; the
+    /// string `@DIR@` in them is replaced by the cluster's directory.
+    pub fn with_totem(
+        bin: &Path,
+        n: u32,
+        port: u16,
+        token_ms: u64,
+        totem_extra: &str,
+        quorum_extra: &str,
+        extra_args: &[&str],
+    ) -> std::io::Result<Self> {
         let dir = tempfile::tempdir()?;
+        let totem_extra = totem_extra.replace("@DIR@", &dir.path().display().to_string());
         let mut c = format!(
-            "totem {{\n    version: 2\n    cluster_name: test\n    transport: udpu\n    token: {token_ms}\n    token_coefficient: 0\n    interface {{\n        ringnumber: 0\n        mcastport: {port}\n    }}\n}}\nnodelist {{\n"
+            "totem {{\n    version: 2\n    cluster_name: test\n    transport: udpu\n    token: {token_ms}\n    token_coefficient: 0\n{totem_extra}    interface {{\n        ringnumber: 0\n        mcastport: {port}\n    }}\n}}\nnodelist {{\n"
         );
         for i in 1..=n {
             c += &format!(

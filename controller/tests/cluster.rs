@@ -153,3 +153,48 @@ fn two_node_wait_for_all() {
         "after seeing both, the survivor keeps quorum: {s:?}"
     );
 }
+
+/// Packets sealed with a key derived from a corosync-keygen style authkey (and, for a
+/// second cluster, from a Heartbeat `authkeys` file) still form a ring; a node without the
+/// key cannot join it.
+#[test]
+fn encrypted_ring_and_key_mismatch() {
+    let extra = "    crypto_cipher: aes256\n    crypto_hash: sha256\n    keyfile: @DIR@/authkey\n";
+    let mut c = Cluster::with_totem(Path::new(BIN), 3, port(3), 300, extra, "", &[]).unwrap();
+    let key: Vec<u8> = (0..256u32).map(|i| (i * 37 + 11) as u8).collect();
+    std::fs::write(c.dir().join("authkey"), &key).unwrap();
+    c.start(1).unwrap();
+    c.start(2).unwrap();
+    all_in_ring(&c, &[1, 2], &[1, 2], 10 * SEC);
+    // Node 3 comes up with a different key: its packets fail authentication.
+    std::fs::write(c.dir().join("authkey"), vec![1u8; 256]).unwrap();
+    c.start(3).unwrap();
+    c.wait_for(3, 5 * SEC, POLL, |s| s.state == "Operational")
+        .unwrap();
+    std::thread::sleep(2 * SEC);
+    assert_eq!(Cluster::members(&c.status(1).unwrap()), [1, 2]);
+    assert_eq!(Cluster::members(&c.status(3).unwrap()), [3]);
+    // Restart it with the right key: it joins.
+    c.kill(3);
+    std::fs::write(c.dir().join("authkey"), &key).unwrap();
+    c.start(3).unwrap();
+    all_in_ring(&c, &[1, 2, 3], &[1, 2, 3], 10 * SEC);
+
+    let mut h = Cluster::with_totem(
+        Path::new(BIN),
+        2,
+        port(4),
+        300,
+        "    secauth: on\n    keyfile: @DIR@/authkeys\n",
+        "",
+        &[],
+    )
+    .unwrap();
+    std::fs::write(
+        h.dir().join("authkeys"),
+        "auth 1\n1 sha1 Heartbeat-Secret\n",
+    )
+    .unwrap();
+    h.start_all().unwrap();
+    all_in_ring(&h, &[1, 2], &[1, 2], 10 * SEC);
+}

@@ -85,6 +85,8 @@ pub struct SimReport {
     pub packets: u64,
     /// Faults injected.
     pub faults: u64,
+    /// Largest message delivered, in bytes.
+    pub largest: usize,
 }
 
 /// Deterministic PRNG (splitmix64).
@@ -436,7 +438,10 @@ impl Sim {
                 _ => {
                     let d = self.interval();
                     self.next_submit.insert(who, self.now + d);
-                    let len = self.rng.below(self.cfg.max_msg as u64 + 1) as usize;
+                    let len = self
+                        .rng
+                        .below(self.cfg.max_msg.saturating_sub(16) as u64 + 1)
+                        as usize;
                     let t = self.t();
                     let rec = self.recs.get_mut(&who).unwrap();
                     rec.counter += 1;
@@ -570,6 +575,7 @@ impl Sim {
                 data,
             } => {
                 self.report.delivered += 1;
+                self.report.largest = self.report.largest.max(data.len());
                 let id = parse_payload(&data)
                     .ok_or_else(|| format!("node {n} delivered a corrupted message"))?;
                 if id.0 != origin {
