@@ -206,7 +206,14 @@ impl Helper for CrmHelper {}
 /// Runs the prompt until `quit` or end of input.
 pub fn run(sh: &mut Shell<'_>) -> rustyline::Result<()> {
     let known = Rc::new(RefCell::new(Known::default()));
-    let mut rl: Editor<CrmHelper, rustyline::history::DefaultHistory> = Editor::new()?;
+    // bash-like: complete the common prefix, list the candidates on a
+    // second tab (the default cycles through them, picking one blindly)
+    let config = rustyline::Config::builder()
+        .completion_type(rustyline::CompletionType::List)
+        .auto_add_history(false)
+        .build();
+    let mut rl: Editor<CrmHelper, rustyline::history::DefaultHistory> =
+        Editor::with_config(config)?;
     rl.set_helper(Some(CrmHelper {
         known: known.clone(),
         agents: agents(),
