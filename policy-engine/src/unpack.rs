@@ -463,8 +463,11 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         .attr("execution-date")
         .and_then(|v| v.parse::<i64>().ok());
     let now = now.or(execution_date).unwrap_or(0);
+    // id-refs only point into the configuration section
     let mut ids = BTreeMap::new();
-    index_ids(root, &mut ids);
+    if let Some(c) = root.child("configuration") {
+        index_ids(c, &mut ids);
+    }
     let cx = Ctx { root, ids, now };
 
     // ---- options
@@ -1540,19 +1543,23 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             let attrs = &u.nodes[nid].attrs;
             let mut count = Score::ZERO;
             let mut last_failure = 0i64;
-            for (k, v) in attrs {
-                let matches = if legacy {
-                    k == &format!("fail-count-{base}")
-                } else {
-                    k == &format!("fail-count-{base}")
-                        || k.starts_with(&format!("fail-count-{base}#"))
-                };
-                if matches {
+            let fc_exact = format!("fail-count-{base}");
+            let fc_prefix = format!("fail-count-{base}#");
+            let lf_exact = format!("last-failure-{base}");
+            let lf_prefix = format!("last-failure-{base}#");
+            for (k, v) in attrs.range::<str, _>((
+                std::ops::Bound::Included("fail-count-"),
+                std::ops::Bound::Excluded("fail-count."),
+            )) {
+                if *k == fc_exact || (!legacy && k.starts_with(&fc_prefix)) {
                     count = count.add(Score::parse(v));
                 }
-                if k == &format!("last-failure-{base}")
-                    || k.starts_with(&format!("last-failure-{base}#"))
-                {
+            }
+            for (k, v) in attrs.range::<str, _>((
+                std::ops::Bound::Included("last-failure-"),
+                std::ops::Bound::Excluded("last-failure."),
+            )) {
+                if *k == lf_exact || k.starts_with(&lf_prefix) {
                     last_failure = last_failure.max(v.parse().unwrap_or(0));
                 }
             }

@@ -147,6 +147,9 @@ fn run() -> Result<ExitCode> {
         std::fs::write(g, policy_engine::graph_xml(&t))
             .with_context(|| format!("cannot write {}", g.display()))?;
     }
+    // the process is about to exit: skip freeing the (possibly huge) trees
+    std::mem::forget(t);
+    std::mem::forget(root);
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     match lock.write_all(out.as_bytes()) {
