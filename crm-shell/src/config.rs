@@ -646,6 +646,27 @@ impl Config {
             }
             cons.children = keep;
         }
+        // fencing levels name their devices in a comma-separated list
+        if let Some(fi) = self.section_index("fencing-topology") {
+            let ft = at_mut(&mut self.conf, &[fi]);
+            for lvl in ft.elements_mut() {
+                let Some(devs) = lvl.attr("devices") else {
+                    continue;
+                };
+                let list: Vec<&str> = devs.split(',').collect();
+                if !list.contains(&from) {
+                    continue;
+                }
+                let new: Vec<&str> = list
+                    .into_iter()
+                    .filter_map(|d| if d == from { to } else { Some(d) })
+                    .collect();
+                let joined = new.join(",");
+                lvl.set_attr("devices", joined);
+            }
+            ft.children
+                .retain(|n| !matches!(n, Node::Element(l) if l.attr("devices") == Some("")));
+        }
         if let Some(ti) = self.section_index("tags") {
             let tags = at_mut(&mut self.conf, &[ti]);
             for t in tags.elements_mut() {

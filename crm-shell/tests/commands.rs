@@ -312,3 +312,17 @@ fn show_selectors_and_cd() {
         "primitive d1 Dummy\ngroup g1 d1 d2\ntag t1 d1\norder o1 Mandatory: d1 d2\n"
     );
 }
+
+/// Renaming or deleting a fencing device updates the fencing topology.
+#[test]
+fn fencing_topology_follows_renames_and_deletes() {
+    let (_d, cib) = setup();
+    let script = "configure\nprimitive st1 stonith:null params hostlist=node1\nprimitive st2 stonith:null params hostlist=node1\n\
+                  fencing_topology node1: st1,st2 st2 node2: st2\nrename st1 stA\ndelete st2\ncommit\n";
+    let (rc, out) = crm(&cib, &["-F"], script, &[]);
+    assert_eq!(rc, 0, "{out}");
+    assert_eq!(
+        show(&cib, &["fencing_topology"]),
+        "fencing_topology \\\n\tnode1: stA\n"
+    );
+}
