@@ -769,6 +769,20 @@ impl<'a> Shell<'a> {
         self.rc = self.rc.worst(before_rc);
     }
 
+    /// Asks a yes/no question when a person is at the terminal (crmsh asks
+    /// before committing a configuration verification complains about);
+    /// `false` otherwise.
+    fn ask(&mut self, question: &str) -> bool {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return false;
+        }
+        let _ = write!(self.err, "{question}");
+        let _ = self.err.flush();
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
+    }
+
     /// Checks and writes the staged configuration. Nothing is written
     /// unless every check passes.
     fn commit(&mut self, force_word: bool) {
@@ -821,7 +835,9 @@ impl<'a> Shell<'a> {
             for e in &verrs {
                 let _ = writeln!(self.err, "ERROR: {e}");
             }
-            if self.opts.force || force_word {
+            let asked =
+                !self.opts.force && !force_word && self.ask("Do you still want to commit (y/n)? ");
+            if self.opts.force || force_word || asked {
                 self.info("commit forced");
             } else {
                 self.fail(
