@@ -66,6 +66,42 @@ pub fn score(mut u: Unpacked) -> Scored {
         }
     }
     // guest/remote nodes: only where allowed explicitly? (keep symmetric)
+    // node health: the summed #health-* attributes act as a location score
+    if u.options.health_strategy != "none" && !u.options.health_strategy.is_empty() {
+        let (red, yellow, green) = u.options.health_scores;
+        let scores: Vec<(NodeId, Score)> = u
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(ni, n)| {
+                let mut s = Score::ZERO;
+                for (k, v) in &n.attrs {
+                    if k.starts_with("#health") {
+                        s = s.add(Score::parse_with_health(v, red, yellow, green));
+                    }
+                }
+                (ni, s)
+            })
+            .filter(|(_, s)| s.0 != 0)
+            .collect();
+        for &t in &u.top_xml {
+            let exempt = u.rscs[t]
+                .meta
+                .get("allow-unhealthy-nodes")
+                .is_some_and(|v| is_true(v));
+            if !exempt && !scores.is_empty() {
+                apply_location(
+                    &u,
+                    &mut tables,
+                    t,
+                    &scores,
+                    true,
+                    "#health",
+                    &mut contributions,
+                );
+            }
+        }
+    }
     let mut role_locations = Vec::new();
     // locations (applied in reverse XML order, as Pacemaker prepends)
     for loc in u.locations.iter().rev() {
@@ -747,6 +783,9 @@ impl<'a> Assigner<'a> {
         });
         let best = *cands.first()?;
         let best_w = eff(best);
+        if best_w.0 < 0 {
+            return None;
+        }
         if let Some(p) = prefer {
             if table.contains_key(&p) && eff(p) >= best_w && self.available(p) {
                 return Some(p);

@@ -28,6 +28,9 @@ pub struct Options {
     pub have_stonith_resource: bool,
     pub validate_none: bool,
     pub execution_date: Option<i64>,
+    /// node-health-strategy and the red/yellow/green scores it implies.
+    pub health_strategy: String,
+    pub health_scores: (i64, i64, i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -510,6 +513,19 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         have_stonith_resource: false,
         validate_none: root.attr("validate-with") == Some("none"),
         execution_date,
+        health_strategy: prop("node-health-strategy").unwrap_or("none").to_string(),
+        health_scores: {
+            let g = |k: &str| prop(k).map(|v| Score::parse(v).0).unwrap_or(0);
+            match prop("node-health-strategy").unwrap_or("none") {
+                "migrate-on-red" => (-INFINITY, 0, 0),
+                "only-green" => (-INFINITY, -INFINITY, 0),
+                _ => (
+                    g("node-health-red"),
+                    g("node-health-yellow"),
+                    g("node-health-green"),
+                ),
+            }
+        },
     };
 
     // ---- nodes
