@@ -137,6 +137,10 @@ enum Fault {
     Crash(NodeId),
     Restart(NodeId),
     Loss(f64),
+    /// Asymmetric cut: packets from the first node to the second are lost.
+    OneWay(NodeId, NodeId),
+    /// The node stops running (no timers, no input) for a while, like SIGSTOP or VM steal.
+    Pause(NodeId, Duration),
     FinalHeal,
 }
 
@@ -174,6 +178,8 @@ struct Sim {
     net: BinaryHeap<Packet>,
     order: u64,
     group: BTreeMap<NodeId, u8>,
+    cut: BTreeSet<(NodeId, NodeId)>,
+    paused_until: BTreeMap<NodeId, Duration>,
     loss: f64,
     faults: Vec<(Duration, Fault)>,
     next_submit: BTreeMap<NodeId, Duration>,
@@ -233,7 +239,7 @@ impl Sim {
         let nfaults = rng.below(8) + 2;
         for _ in 0..nfaults {
             let at = active.mul_f64(rng.unit());
-            let f = match rng.below(5) {
+            let f = match rng.below(7) {
                 0 | 1 if cfg.partitions => {
                     let groups = 2 + rng.below(2) as u8;
                     Fault::Partition(
@@ -245,6 +251,15 @@ impl Sim {
                 }
                 2 if cfg.crashes => Fault::Crash(1 + rng.below(cfg.nodes as u64) as NodeId),
                 3 if cfg.crashes => Fault::Restart(1 + rng.below(cfg.nodes as u64) as NodeId),
+                5 if cfg.partitions => {
+                    let a = 1 + rng.below(cfg.nodes as u64) as NodeId;
+                    let b = 1 + rng.below(cfg.nodes as u64) as NodeId;
+                    Fault::OneWay(a, b)
+                }
+                6 if cfg.crashes => Fault::Pause(
+                    1 + rng.below(cfg.nodes as u64) as NodeId,
+                    Duration::from_millis(50 + rng.below(2000)),
+                ),
                 _ => Fault::Loss(cfg.max_loss * rng.unit()),
             };
             faults.push((at, f));
@@ -271,6 +286,8 @@ impl Sim {
             net: BinaryHeap::new(),
             order: 0,
             group: nodes.iter().map(|&n| (n, 0)).collect(),
+            cut: BTreeSet::new(),
+            paused_until: BTreeMap::new(),
             loss: 0.0,
             faults,
             next_submit: BTreeMap::new(),
@@ -296,6 +313,7 @@ impl Sim {
     }
 
     fn start(&mut self, n: NodeId) {
+        self.paused_until.remove(&n);
         let rec = self.recs.get_mut(&n).unwrap();
         rec.inc += 1;
         rec.epoch += 1;
@@ -395,7 +413,8 @@ impl Sim {
             for (&n, c) in &self.cores {
                 if let Some(c) = c {
                     if let Some(d) = c.poll_timeout() {
-                        let d = d.saturating_duration_since(self.base);
+                        let paused = self.paused_until.get(&n).copied().unwrap_or_default();
+                        let d = d.saturating_duration_since(self.base).max(paused);
                         if d < next {
                             next = d;
                             what = 3;
@@ -405,7 +424,8 @@ impl Sim {
                 }
             }
             for (&n, &d) in &self.next_submit {
-                if d < next && d < self.submit_until && self.cores[&n].is_some() {
+                let paused = self.paused_until.get(&n).is_some_and(|&p| p > d);
+                if d < next && d < self.submit_until && self.cores[&n].is_some() && !paused {
                     next = d;
                     what = 4;
                     who = n;
@@ -419,8 +439,15 @@ impl Sim {
                     self.apply_fault(f)?;
                 }
                 2 => {
-                    let p = self.net.pop().unwrap();
-                    if self.group[&p.from] == self.group[&p.to] {
+                    let mut p = self.net.pop().unwrap();
+                    let paused = self.paused_until.get(&p.to).copied().unwrap_or_default();
+                    if paused > self.now {
+                        // A paused process reads its socket only when it runs again.
+                        p.at = paused;
+                        self.net.push(p);
+                    } else if self.group[&p.from] == self.group[&p.to]
+                        && !self.cut.contains(&(p.from, p.to))
+                    {
                         let t = self.t();
                         if let Some(Some(c)) = self.cores.get_mut(&p.to) {
                             c.handle_datagram(t, &p.bytes);
@@ -479,6 +506,15 @@ impl Sim {
                 for g in self.group.values_mut() {
                     *g = 0;
                 }
+                self.cut.clear();
+            }
+            Fault::OneWay(a, b) => {
+                if a != b {
+                    self.cut.insert((a, b));
+                }
+            }
+            Fault::Pause(n, d) => {
+                self.paused_until.insert(n, self.now + d);
             }
             Fault::Loss(l) => self.loss = l,
             Fault::Crash(n) => {
@@ -500,6 +536,7 @@ impl Sim {
             }
             Fault::FinalHeal => {
                 self.loss = 0.0;
+                self.cut.clear();
                 for g in self.group.values_mut() {
                     *g = 0;
                 }
@@ -528,7 +565,9 @@ impl Sim {
         }
         for t in txs {
             self.report.packets += 1;
-            if self.group[&n] != self.group[&t.dest] && t.dest != n {
+            if (self.group[&n] != self.group[&t.dest] || self.cut.contains(&(n, t.dest)))
+                && t.dest != n
+            {
                 continue;
             }
             if self.rng.unit() < self.loss {
