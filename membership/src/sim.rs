@@ -1,8 +1,13 @@
 //! Deterministic simulator: N [`Totem`] cores on a seeded virtual network with a virtual clock.
 //!
-//! Faults: loss, duplication, reordering (jittered delay), partitions and heals, crash and
-//! restart (persisted ring seq and boot epoch survive, like the driver's state files). After
-//! every event the invariants of extended virtual synchrony and quorum are checked, and at
+//! Faults: loss (up to 30 %), duplication, reordering (jittered delay), partitions and
+//! heals, asymmetric (one-way) link cuts, process pauses, crash and restart (persisted ring
+//! seq and boot epoch survive, like the driver's state files). After
+//! every event the invariants of extended virtual synchrony and quorum are checked (views
+//! agree; same ring and seq means same message; regular deliveries prefix-consistent; no
+//! duplicates; ring seqs strictly increase across restarts; nodes moving between the same
+//! two rings deliver the same old-ring set; safe messages reach every member that moves on;
+//! quorate flag matches votes; no two quorate nodes in disjoint views), and at
 //! the end of a run (after a final heal) liveness: one ring of all nodes, every message a
 //! surviving node submitted delivered to it. A failing run reports its seed; replay it with
 //! [`run`] and the same [`SimConfig`].
