@@ -532,11 +532,7 @@ fn apply_order(
             if inverse {
                 flags::IMPLIES_FIRST
             } else {
-                let mut f = flags::IMPLIES_THEN;
-                if fa == "start" || fa == "promote" {
-                    f |= flags::RUNNABLE_LEFT;
-                }
-                f
+                flags::IMPLIES_THEN | flags::RUNNABLE_LEFT
             }
         }
         OrderKind::Optional | OrderKind::Serialize => flags::OPTIONAL,

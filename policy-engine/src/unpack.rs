@@ -574,13 +574,6 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
     }
 
     // ---- resources
-    let rsc_defaults = {
-        let mut m = BTreeMap::new();
-        if let Some(rd) = conf(root, "rsc_defaults") {
-            cx.nvsets(rd, "meta_attributes", &rctx, &mut m, false);
-        }
-        m
-    };
     let op_defaults = {
         let mut m = BTreeMap::new();
         if let Some(od) = conf(root, "op_defaults") {
@@ -591,7 +584,6 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
     let mut b = Builder {
         cx: &cx,
         rscs: Vec::new(),
-        rsc_defaults,
         op_defaults,
         xml_counter: 0,
     };
@@ -736,7 +728,6 @@ pub fn leaves(rscs: &[Rsc], id: RscId, out: &mut Vec<RscId>) {
 struct Builder<'a, 'b> {
     cx: &'b Ctx<'a>,
     rscs: Vec<Rsc>,
-    rsc_defaults: BTreeMap<String, String>,
     op_defaults: BTreeMap<String, String>,
     xml_counter: usize,
 }
@@ -819,8 +810,21 @@ impl<'a, 'b> Builder<'a, 'b> {
                 m.entry(k.clone()).or_insert_with(|| v.clone());
             }
         }
-        for (k, v) in &self.rsc_defaults {
-            m.entry(k.clone()).or_insert_with(|| v.clone());
+        // rsc_defaults, with rsc_expression rules evaluated for this resource
+        let class = e
+            .attr("class")
+            .or_else(|| tmpl.and_then(|t| t.attr("class")));
+        let provider = e
+            .attr("provider")
+            .or_else(|| tmpl.and_then(|t| t.attr("provider")));
+        let agent = e.attr("type").or_else(|| tmpl.and_then(|t| t.attr("type")));
+        let rctx = RuleContext {
+            now: self.cx.now,
+            rsc: Some((class.unwrap_or(""), provider, agent.unwrap_or(""))),
+            ..Default::default()
+        };
+        if let Some(rd) = conf(self.cx.root, "rsc_defaults") {
+            self.cx.nvsets(rd, "meta_attributes", &rctx, &mut m, false);
         }
         m
     }
