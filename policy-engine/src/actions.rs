@@ -434,7 +434,7 @@ pub fn create_actions(a: Assigned) -> Actions {
     }
     // mandatory colocation: dependent cannot start if primary cannot
     for c in &a.scored.colocations {
-        if !c.score.is_inf() {
+        if !c.score.is_inf() || c.dependent_role.is_some() || c.primary_role.is_some() {
             continue;
         }
         let prim_leaves = {

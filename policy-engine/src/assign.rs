@@ -862,11 +862,48 @@ impl<'a> Assigner<'a> {
             leaves(&s.u.rscs, i, &mut ls);
             ls.iter().any(|&l| s.u.rscs[l].failed)
         };
-        sorted.sort_by_key(|&i| {
-            let cur = inst_current(self, i);
-            let active_ok = cur.is_some_and(|n| self.available(n));
-            (!active_ok, cur.is_none(), i)
-        });
+        // instances are ordered by where they run, then by the weight of
+        // their most preferred node, then by number
+        let best_of = |s: &Self, i: RscId| -> Score {
+            let leaf = if s.u.rscs[i].kind == RscKind::Group {
+                s.u.rscs[i].children.first().copied().unwrap_or(i)
+            } else {
+                i
+            };
+            s.tables[leaf]
+                .iter()
+                .filter(|(n, _)| s.available(**n) && table.get(n).is_some_and(|w| w.0 >= 0))
+                .map(|(n, v)| {
+                    let p = if cr.promotable {
+                        s.promotion_attr(c, i, *n)
+                    } else {
+                        Score::ZERO
+                    };
+                    if p.0 > 0 {
+                        v.add(p)
+                    } else {
+                        *v
+                    }
+                })
+                .max()
+                .unwrap_or(Score::NEG_INF)
+        };
+        let keys: BTreeMap<RscId, (bool, bool, std::cmp::Reverse<Score>)> = sorted
+            .iter()
+            .map(|&i| {
+                let cur = inst_current(self, i);
+                let active_ok = cur.is_some_and(|n| self.available(n));
+                (
+                    i,
+                    (
+                        !active_ok,
+                        cur.is_none(),
+                        std::cmp::Reverse(best_of(self, i)),
+                    ),
+                )
+            })
+            .collect();
+        sorted.sort_by_key(|&i| (keys[&i], i));
         let avail_nodes = (0..u.nodes.len()).filter(|&n| self.available(n)).count();
         let max_per_node = cr.clone_max.checked_div(avail_nodes).unwrap_or(1).max(1);
         let node_max = if cr.unique {
