@@ -74,4 +74,57 @@ for action in start monitor stop monitor; do
     run tandem-lrm --ocf-root "$WORK/ocf" exec ocf:tandem:Dummy "$action" state="$WORK/dummy.state" || true
 done
 
+step "7. Membership: three tandemd nodes form a ring on 127.0.0.1-3, then one is killed"
+PORT=$((20000 + RANDOM % 20000))
+cat > "$WORK/corosync.conf" <<CONF
+totem {
+    version: 2
+    cluster_name: demo
+    transport: udpu
+    token: 300
+    interface {
+        ringnumber: 0
+        mcastport: $PORT
+    }
+}
+nodelist {
+    node {
+        ring0_addr: 127.0.0.1
+        name: node1
+        nodeid: 1
+    }
+    node {
+        ring0_addr: 127.0.0.2
+        name: node2
+        nodeid: 2
+    }
+    node {
+        ring0_addr: 127.0.0.3
+        name: node3
+        nodeid: 3
+    }
+}
+quorum {
+    provider: corosync_votequorum
+}
+CONF
+sed 's/^/    /' "$WORK/corosync.conf"
+for i in 1 2 3; do
+    tandemd --config "$WORK/corosync.conf" --node "$i" --socket "$WORK/node$i.sock" \
+        --state-dir "$WORK/state$i" > "$WORK/node$i.log" 2>&1 &
+    PIDS+=($!)
+    disown
+done
+for i in 1 2 3; do
+    for _ in $(seq 50); do [ -S "$WORK/node$i.sock" ] && break; sleep 0.1; done
+    [ -S "$WORK/node$i.sock" ] || { echo "tandemd node$i did not start:"; cat "$WORK/node$i.log"; exit 1; }
+done
+sleep 1
+run tandem-cfgtool --socket "$WORK/node1.sock" -s
+run tandem-quorumtool --socket "$WORK/node1.sock" -s
+echo "kill -9 node3 (pid ${PIDS[2]}), then look again 2 s later:"
+kill -9 "${PIDS[2]}"
+sleep 2
+run tandem-quorumtool --socket "$WORK/node1.sock" -s
+
 printf '\nDone. Everything ran on copies in a temporary folder, now removed.\n'
