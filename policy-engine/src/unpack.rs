@@ -308,9 +308,9 @@ pub fn parse_interval_ms(s: &str) -> u64 {
                         ('M', false) => 30.0 * 86400.0,
                         ('W', false) => 7.0 * 86400.0,
                         ('D', false) => 86400.0,
-                        ('H', true) => 3600.0,
+                        ('H', _) => 3600.0,
                         ('M', true) => 60.0,
-                        ('S', true) => 1.0,
+                        ('S', _) => 1.0,
                         _ => 0.0,
                     };
                 }
@@ -1378,6 +1378,10 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, stonith: bool, promotable: bool) 
             h.role = Role::Promoted;
         } else if h.role < Role::Started {
             h.role = active_role;
+        }
+        // missing agents and hard execution errors are never ignored
+        if on_fail == OnFail::Ignore && (op.rc == 5 || matches!(op.op_status, 5..=7)) {
+            on_fail = OnFail::Restart;
         }
         if on_fail == OnFail::Ignore {
             h.ignored_failure = true;
