@@ -1195,7 +1195,13 @@ fn parse_hist_op(e: &Element) -> HistOp {
 }
 
 /// Evaluate a resource's ordered history on one node.
-fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, stonith: bool, promotable: bool) -> NodeHistory {
+fn eval_history(
+    r: &Rsc,
+    mut ops: Vec<HistOp>,
+    stonith: bool,
+    promotable: bool,
+    now: i64,
+) -> NodeHistory {
     ops.sort_by(|a, b| {
         let ka = if a.call_id < 0 { i64::MAX } else { a.call_id };
         let kb = if b.call_id < 0 { i64::MAX } else { b.call_id };
@@ -1311,7 +1317,14 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, stonith: bool, promotable: bool) 
             }
             continue;
         }
-        // failure
+        // failure; expired ones (failure-timeout) are ignored
+        if r.failure_timeout > 0
+            && op.last_rc_change > 0
+            && now > op.last_rc_change + r.failure_timeout
+            && task != "stop"
+        {
+            continue;
+        }
         if op.interval_ms > 0 {
             failed_monitor = Some((task.to_string(), op.interval_ms));
             h.active_recurring
@@ -1464,7 +1477,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     u.rscs[p].promotable
                 })
                 .unwrap_or(false);
-            let mut h = eval_history(&u.rscs[target], ops, stonith, promotable);
+            let mut h = eval_history(&u.rscs[target], ops, stonith, promotable, u.now);
             h.history_name = rid.to_string();
             let r = &mut u.rscs[target];
             if h.role > Role::Stopped {
@@ -1686,6 +1699,11 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         // multiply active with multiple-active=block: leave it alone
         {
             let r = &mut u.rscs[ri];
+            if r.running_on.len() > 1
+                && r.meta.get("multiple-active").map(String::as_str) == Some("stop_only")
+            {
+                r.forced_stop = true;
+            }
             if r.running_on.len() > 1
                 && r.meta.get("multiple-active").map(String::as_str) == Some("block")
             {

@@ -61,26 +61,43 @@ fn run() -> Result<ExitCode> {
         .with_context(|| format!("cannot read {}", args.xml.display()))?;
     let root =
         cib::xml::parse(&text).map_err(|e| anyhow::anyhow!("{}:{}", args.xml.display(), e))?;
-    let now = match &args.time {
+    let time = args.time.as_ref().map(|t| {
+        let mut v = vec![t.clone()];
+        v.extend(args.rest.iter().cloned());
+        v.join(" ")
+    });
+    let now = match &time {
         Some(t) => {
             Some(rules::parse_datetime(t).with_context(|| format!("invalid date/time '{t}'"))?)
         }
         None => None,
     };
+    // no -t and no execution-date in the CIB: use the wall clock (the engine
+    // itself never reads it)
+    let now = now.or_else(|| {
+        if root.attr("execution-date").is_some() {
+            None
+        } else {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .map(|d| d.as_secs() as i64)
+        }
+    });
     let t = schedule(&root, now).with_context(|| format!("{}", args.xml.display()))?;
     let mut out = String::new();
     let u = t.unpacked();
     if u.options.validate_none {
         eprintln!("Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)");
     }
-    if let Some(ts) = &args.time {
+    if let Some(ts) = &time {
         let _ = ts;
         out.push_str(&format!(
             "Setting effective cluster time: {}\n",
             rules::format_datetime(u.now)
         ));
     }
-    let exec_line = if now.is_none() {
+    let exec_line = if time.is_none() {
         u.options.execution_date.map(|d| {
             format!(
                 "Using the original execution date of: {}\n",
