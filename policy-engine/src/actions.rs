@@ -640,7 +640,11 @@ fn propagate(b: &mut B) {
                 changed = true;
             }
             if o.flags & flags::RUNNABLE_LEFT != 0 && !b.actions[f].runnable {
-                let nowhere = b.actions[t].node.is_none() && !b.actions[t].pseudo;
+                let nowhere = b.actions[t].node.is_none()
+                    && !b.actions[t].pseudo
+                    && b.actions[t]
+                        .rsc
+                        .is_some_and(|r| clone_of(&u.rscs, r).is_none());
                 if b.actions[t].runnable || (nowhere && b.actions[t].reason.is_none() && !internal)
                 {
                     b.actions[t].runnable = false;
