@@ -575,8 +575,17 @@ fn apply_order(
         }
         return;
     }
+    // inverse orders into a clone: a clone's flags are judged on the first
+    // action's node only (Pacemaker's per-node collective flags)
+    let per_node = inverse && u.rscs[then].kind == RscKind::Clone;
     for &f in &firsts {
         for &t in &thens {
+            if per_node {
+                let tn = b.actions[t].node;
+                if tn.is_none() || tn != b.actions[f].node {
+                    continue;
+                }
+            }
             b.order(f, t, fl);
         }
     }
