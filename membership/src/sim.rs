@@ -594,7 +594,23 @@ impl Sim {
                 });
             }
         }
+        let trace = std::env::var_os("SIM_TRACE").is_some();
         for e in evs {
+            if trace {
+                match &e {
+                    Event::Deliver {
+                        origin,
+                        ring_id,
+                        seq,
+                        data,
+                    } => eprintln!(
+                        "{:?} n{n} deliver {ring_id}/{seq} from {origin} id {:?}",
+                        self.now,
+                        parse_payload(data)
+                    ),
+                    other => eprintln!("{:?} n{n} {other:?}", self.now),
+                }
+            }
             self.check_event(n, e)?;
         }
         Ok(())
@@ -749,7 +765,8 @@ impl Sim {
                                 return Err(format!("{old}->{ring_id}: nodes {n} and {m} disagree on the transitional set"));
                             }
                             if *s2 != set {
-                                return Err(format!("{old}->{ring_id}: nodes {n} and {m} delivered different old-ring sets"));
+                                let d: Vec<_> = s2.symmetric_difference(&set).collect();
+                                return Err(format!("{old}->{ring_id}: nodes {n} and {m} delivered different old-ring sets (trans {trans:?}, differ at {d:?}, {n} has {} {m} has {})", set.len(), s2.len()));
                             }
                         }
                         None => {

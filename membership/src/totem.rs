@@ -1268,8 +1268,12 @@ impl Totem {
         }
         if self.state == State::Recovery {
             if let (Some(inner), Some(old)) = (inner, self.old.as_mut()) {
-                if inner.ring_id == old.id && inner.seq > old.high_delivered {
-                    old.store.entry(inner.seq).or_insert(inner);
+                // Through Ring::insert, so that my_aru and high_seq stay truthful: if this
+                // attempt aborts, our next commit entry must describe what we now hold, or
+                // a later recovery would skip re-sending it (seen as a failure-atomicity
+                // violation by the simulator, seed 87737).
+                if inner.ring_id == old.id {
+                    old.insert(inner);
                 }
             }
         }

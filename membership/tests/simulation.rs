@@ -54,3 +54,11 @@ fn large_messages_under_loss() {
         assert!(r.largest > 100_000, "no large message delivered: {r:?}");
     }
 }
+
+/// Regression: recovered old-ring messages kept after an aborted RECOVERY were not counted
+/// in the node's aru/high_seq, so the next commit skipped re-sending them and two members
+/// of the same transitional configuration delivered different old-ring sets.
+#[test]
+fn regression_seed_87737_aborted_recovery_keeps_aru_truthful() {
+    run(&SimConfig::from_seed(87737)).unwrap_or_else(|e| panic!("{e}"));
+}
