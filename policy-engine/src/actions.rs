@@ -635,8 +635,16 @@ fn propagate(b: &mut B) {
             let (f, t) = (o.first, o.then);
             let internal = o.flags & flags::INTERNAL != 0;
             // an unassigned resource's start (no node) never becomes required
-            let then_nowhere = b.actions[t].node.is_none() && !b.actions[t].pseudo;
+            let then_nowhere = b.actions[t].node.is_none()
+                && !b.actions[t].pseudo
+                && b.actions[t]
+                    .rsc
+                    .is_some_and(|r| clone_of(&u.rscs, r).is_some());
+            // a live-migrating resource's start does not force restarts
+            let first_migrates =
+                b.actions[f].task == "start" && b.actions[f].rsc.is_some_and(|r| migrating(b.a, r));
             if o.flags & flags::IMPLIES_THEN != 0
+                && !first_migrates
                 && !b.actions[f].optional
                 && b.actions[t].optional
                 && !then_nowhere
@@ -644,6 +652,13 @@ fn propagate(b: &mut B) {
                 b.actions[t].optional = false;
                 if !internal {
                     let l = rsc_label(u, &b.actions[f]);
+                    if b.actions[t]
+                        .reason
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("unrunnable "))
+                    {
+                        b.actions[t].reason = None;
+                    }
                     b.set_reason(t, &format!("required {l}"));
                 }
                 changed = true;
@@ -695,5 +710,21 @@ fn propagate(b: &mut B) {
         if !changed {
             break;
         }
+    }
+}
+
+/// A managed, healthy resource with allow-migrate moving between two clean,
+/// online nodes (its start will be a migration).
+fn migrating(a: &Assigned, r: RscId) -> bool {
+    let u = &a.scored.unpacked;
+    let rr = &u.rscs[r];
+    let allow = rr.meta.get("allow-migrate").is_some_and(|v| is_true(v));
+    if !allow || !rr.managed || rr.failed || rr.running_on.len() != 1 || rr.pending_start {
+        return false;
+    }
+    let cur = rr.running_on[0];
+    match a.node[r] {
+        Some(n) => n != cur && u.nodes[cur].online && !u.nodes[cur].unclean,
+        None => false,
     }
 }
