@@ -60,6 +60,8 @@ pub struct NodeInfo {
     /// For remote/guest nodes: the connection or container resource.
     pub remote_rsc: Option<String>,
     pub has_state: bool,
+    /// The controller (`crmd`) reported online in the node state.
+    pub crmd_online: bool,
 }
 
 impl NodeInfo {
@@ -569,6 +571,7 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
                 base_score: n.attr("score").map(Score::parse).unwrap_or_default(),
                 remote_rsc: None,
                 has_state: false,
+                crmd_online: false,
             });
         }
     }
@@ -632,6 +635,7 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
                 base_score: Score::ZERO,
                 remote_rsc: Some(r.id.clone()),
                 has_state: false,
+                crmd_online: false,
             });
         }
     }
@@ -1077,6 +1081,7 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
             .map(|v| is_true(v) || v.parse::<i64>().map(|x| x > 0).unwrap_or(false))
             .unwrap_or(false);
         let crmd_ok = matches!(crmd, Some("online") | Some("true"));
+        n.crmd_online = crmd_ok;
         let terminate = n
             .attrs
             .get("terminate")
@@ -1418,81 +1423,88 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         return;
     };
     let stonith = u.options.stonith_enabled;
-    for ns in status.elements().filter(|e| e.name == "node_state") {
-        let nid = u.nodes.iter().position(|n| {
-            Some(n.id.as_str()) == ns.attr("id")
-                || (ns.attr("id").is_none() && Some(n.uname.as_str()) == ns.attr("uname"))
-        });
-        let nid = match nid {
-            Some(x) => x,
-            None => match u
-                .nodes
-                .iter()
-                .position(|n| Some(n.uname.as_str()) == ns.attr("uname"))
-            {
+    // like Pacemaker: healthy online nodes first, then the rest
+    for pass in 0..2 {
+        for ns in status.elements().filter(|e| e.name == "node_state") {
+            let nid = u.nodes.iter().position(|n| {
+                Some(n.id.as_str()) == ns.attr("id")
+                    || (ns.attr("id").is_none() && Some(n.uname.as_str()) == ns.attr("uname"))
+            });
+            let nid = match nid {
                 Some(x) => x,
-                None => continue,
-            },
-        };
-        let node = &u.nodes[nid];
-        // offline nodes without fencing: history not unpacked
-        if !node.online
-            && !node.unclean
-            && !node.pending
-            && node.kind == NodeKind::Member
-            && !stonith
-        {
-            continue;
-        }
-        if !node.online
-            && !node.unclean
-            && !node.pending
-            && node.kind == NodeKind::Member
-            && !node.maintenance
-        {
-            // cleanly down: nothing is running there
-            continue;
-        }
-        let Some(lrm) = ns.child("lrm") else { continue };
-        let Some(lrs) = lrm.child("lrm_resources") else {
-            continue;
-        };
-        for lr in lrs.elements().filter(|e| e.name == "lrm_resource") {
-            let Some(rid) = lr.attr("id") else { continue };
-            let ops: Vec<HistOp> = lr
-                .elements()
-                .filter(|e| e.name == "lrm_rsc_op")
-                .map(parse_hist_op)
-                .collect();
-            let target = find_history_target(u, rid, nid, lr, &ops);
-            let Some(target) = target else { continue };
-            let promotable = u.rscs[target]
-                .parent
-                .map(|p| {
-                    let p = if u.rscs[p].kind == RscKind::Group {
-                        u.rscs[p].parent.unwrap_or(p)
-                    } else {
-                        p
-                    };
-                    u.rscs[p].promotable
-                })
-                .unwrap_or(false);
-            let mut h = eval_history(&u.rscs[target], ops, stonith, promotable, u.now);
-            h.history_name = rid.to_string();
-            let r = &mut u.rscs[target];
-            if h.role > Role::Stopped {
-                if !r.running_on.contains(&nid) {
-                    r.running_on.push(nid);
-                }
-                if h.role > r.role || r.role == Role::Unknown {
-                    r.role = h.role;
-                }
+                None => match u
+                    .nodes
+                    .iter()
+                    .position(|n| Some(n.uname.as_str()) == ns.attr("uname"))
+                {
+                    Some(x) => x,
+                    None => continue,
+                },
+            };
+            let node = &u.nodes[nid];
+            let healthy = node.online || node.crmd_online;
+            if (pass == 0) != healthy {
+                continue;
             }
-            // a second entry bound to the same instance: keep the active one
-            let keep_old = r.history.get(&nid).is_some_and(|o| o.role > Role::Stopped)
-                && h.role <= Role::Stopped;
-            if !keep_old {
-                r.history.insert(nid, h);
+            // offline nodes without fencing: history not unpacked
+            if !node.online
+                && !node.unclean
+                && !node.pending
+                && node.kind == NodeKind::Member
+                && !stonith
+            {
+                continue;
+            }
+            if !node.online
+                && !node.unclean
+                && !node.pending
+                && node.kind == NodeKind::Member
+                && !node.maintenance
+            {
+                // cleanly down: nothing is running there
+                continue;
+            }
+            let Some(lrm) = ns.child("lrm") else { continue };
+            let Some(lrs) = lrm.child("lrm_resources") else {
+                continue;
+            };
+            for lr in lrs.elements().filter(|e| e.name == "lrm_resource") {
+                let Some(rid) = lr.attr("id") else { continue };
+                let ops: Vec<HistOp> = lr
+                    .elements()
+                    .filter(|e| e.name == "lrm_rsc_op")
+                    .map(parse_hist_op)
+                    .collect();
+                let target = find_history_target(u, rid, nid, lr, &ops);
+                let Some(target) = target else { continue };
+                let promotable = u.rscs[target]
+                    .parent
+                    .map(|p| {
+                        let p = if u.rscs[p].kind == RscKind::Group {
+                            u.rscs[p].parent.unwrap_or(p)
+                        } else {
+                            p
+                        };
+                        u.rscs[p].promotable
+                    })
+                    .unwrap_or(false);
+                let mut h = eval_history(&u.rscs[target], ops, stonith, promotable, u.now);
+                h.history_name = rid.to_string();
+                let r = &mut u.rscs[target];
+                if h.role > Role::Stopped {
+                    if !r.running_on.contains(&nid) {
+                        r.running_on.push(nid);
+                    }
+                    if h.role > r.role || r.role == Role::Unknown {
+                        r.role = h.role;
+                    }
+                }
+                // a second entry bound to the same instance: keep the active one
+                let keep_old = r.history.get(&nid).is_some_and(|o| o.role > Role::Stopped)
+                    && h.role <= Role::Stopped;
+                if !keep_old {
+                    r.history.insert(nid, h);
+                }
             }
         }
     }
