@@ -1205,11 +1205,11 @@ impl Validator {
                     ("op-status", &op.op_status),
                     ("interval", &op.interval),
                 ] {
+                    // An absent interval means 0; the other counters are
+                    // needed to read the entry at all.
                     match value {
-                        None if name != "interval" || op.operation.is_some() => {
-                            if name != "interval" {
-                                v.warn(op.pos, format!("<lrm_rsc_op> has no {name}"))
-                            }
+                        None if name != "interval" => {
+                            v.warn(op.pos, format!("<lrm_rsc_op> has no {name}"))
                         }
                         _ => v.check_int(name, value, op.pos),
                     }
