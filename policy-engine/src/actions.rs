@@ -604,7 +604,10 @@ fn propagate(b: &mut B) {
     // orderings between different resources first, so their reasons win
     b.orderings.sort_by_key(|o| o.flags & flags::INTERNAL != 0);
     let n = b.orderings.len();
-    for _round in 0..1000 {
+    // orderings between resources are settled first; internal ones (a
+    // resource's own stop→start, container pseudo ops) then run one pass
+    let mut external_only = true;
+    for _round in 0..10000 {
         let mut changed = false;
         // one-or-more pseudo actions
         for i in 0..b.actions.len() {
@@ -634,6 +637,9 @@ fn propagate(b: &mut B) {
             let o = b.orderings[k];
             let (f, t) = (o.first, o.then);
             let internal = o.flags & flags::INTERNAL != 0;
+            if external_only && internal {
+                continue;
+            }
             // an unassigned resource's start (no node) never becomes required
             let then_nowhere = b.actions[t].node.is_none()
                 && !b.actions[t].pseudo
@@ -646,6 +652,7 @@ fn propagate(b: &mut B) {
             if o.flags & flags::IMPLIES_THEN != 0
                 && !first_migrates
                 && !b.actions[f].optional
+                && (internal || first_required_on(b, f, b.actions[t].node))
                 && b.actions[t].optional
                 && !then_nowhere
             {
@@ -707,8 +714,12 @@ fn propagate(b: &mut B) {
                 }
             }
         }
-        if !changed {
+        if external_only {
+            external_only = false;
+        } else if !changed {
             break;
+        } else {
+            external_only = true;
         }
     }
 }
@@ -727,4 +738,35 @@ fn migrating(a: &Assigned, r: RscId) -> bool {
         Some(n) => n != cur && u.nodes[cur].online && !u.nodes[cur].unclean,
         None => false,
     }
+}
+
+/// Whether `first` is required as seen from `node`: a clone's pseudo action
+/// counts as required on a node only if an instance's matching action there is
+/// (Pacemaker judges collective actions per node).
+fn first_required_on(b: &B, first: ActionId, node: Option<NodeId>) -> bool {
+    let a = &b.actions[first];
+    if a.optional {
+        return false;
+    }
+    let (Some(r), Some(n)) = (a.rsc, node) else {
+        return true;
+    };
+    let u = b.u();
+    if u.rscs[r].kind != RscKind::Clone || !a.pseudo {
+        return true;
+    }
+    let task = match a.task.as_str() {
+        "running" | "start" => "start",
+        "stopped" | "stop" => "stop",
+        "promoted" | "promote" => "promote",
+        "demoted" | "demote" => "demote",
+        _ => return true,
+    };
+    let mut ls = Vec::new();
+    leaves(&u.rscs, r, &mut ls);
+    ls.iter().any(|&l| {
+        b.find_all(l, task)
+            .iter()
+            .any(|&x| !b.actions[x].optional && b.actions[x].node == Some(n))
+    })
 }
