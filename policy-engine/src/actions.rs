@@ -39,6 +39,9 @@ pub mod flags {
     /// Ordering internal to one resource tree: no reason is recorded.
     pub const INTERNAL: u32 = 32;
     pub const ONE_OR_MORE: u32 = 64;
+    /// Mandatory but asymmetrical: an unrunnable first blocks a then that
+    /// has to happen, nothing else.
+    pub const ASYMMETRICAL: u32 = 256;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -408,13 +411,18 @@ pub fn create_actions(a: Assigned) -> Actions {
             }
             continue;
         }
+        let kind = if o.kind == OrderKind::Mandatory && !o.symmetrical {
+            None
+        } else {
+            Some(o.kind)
+        };
         apply_order(
             &mut b,
             o.first,
             &o.first_action,
             o.then,
             &o.then_action,
-            o.kind,
+            kind,
             false,
         );
         if o.symmetrical && o.kind == OrderKind::Mandatory {
@@ -428,7 +436,7 @@ pub fn create_actions(a: Assigned) -> Actions {
                 })
             };
             if let (Some(fa), Some(ta)) = (inv(&o.then_action), inv(&o.first_action)) {
-                apply_order(&mut b, o.then, fa, o.first, ta, o.kind, true);
+                apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
             }
         }
     }
@@ -523,23 +531,22 @@ fn apply_order(
     fa: &str,
     then: RscId,
     ta: &str,
-    kind: OrderKind,
+    kind: Option<OrderKind>,
     inverse: bool,
 ) {
     let u = b.u();
+    // kind None: a mandatory, asymmetrical order (blocks, never restarts)
     let mut fl = match kind {
-        OrderKind::Mandatory => {
+        None => flags::ASYMMETRICAL,
+        Some(OrderKind::Mandatory) => {
             if inverse {
                 flags::IMPLIES_FIRST
             } else {
                 flags::IMPLIES_THEN | flags::RUNNABLE_LEFT
             }
         }
-        OrderKind::Optional | OrderKind::Serialize => flags::OPTIONAL,
+        Some(OrderKind::Optional) | Some(OrderKind::Serialize) => flags::OPTIONAL,
     };
-    if kind == OrderKind::Mandatory && !inverse {
-        // asymmetric orders only block
-    }
     let firsts = resolve_first(b, first, fa);
     let thens = resolve_then(b, then, ta);
     // interleave: pair clone instances on the same node
@@ -668,6 +675,16 @@ fn propagate(b: &mut B) {
                     }
                     b.set_reason(t, &format!("required {l}"));
                 }
+                changed = true;
+            }
+            if o.flags & flags::ASYMMETRICAL != 0
+                && !b.actions[f].runnable
+                && !b.actions[t].optional
+                && b.actions[t].runnable
+            {
+                b.actions[t].runnable = false;
+                let l = rsc_label(u, &b.actions[f]);
+                b.set_reason(t, &format!("unrunnable {l}"));
                 changed = true;
             }
             if o.flags & flags::RUNNABLE_LEFT != 0 && !b.actions[f].runnable {
