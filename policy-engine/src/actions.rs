@@ -260,6 +260,11 @@ pub fn create_actions(a: Assigned) -> Actions {
             }
             b.actions[start].optional = false;
         }
+        if current.len() > 1
+            && r.meta.get("multiple-active").map(String::as_str) == Some("stop_unexpected")
+        {
+            b.set_reason(start, "being multiply active");
+        }
         // quorum
         if no_quorum && requires_quorum(u, r) {
             match u.options.no_quorum_policy {

@@ -216,7 +216,7 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
     } else if moving {
         out.push(mk(Verb::Move, current, next, stop, None));
     } else if required(stop) {
-        out.push(mk(Verb::Restart, current, None, start, None));
+        out.push(mk(Verb::Restart, current, next.or(current), start, None));
     } else if role == Role::Promoted {
         out.push(mk(Verb::Demote, current, next.or(current), demote, None));
     } else if next_role == Role::Promoted {
