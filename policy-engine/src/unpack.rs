@@ -1753,7 +1753,7 @@ fn find_history_target(
             let under_anon_clone = clone_of(&u.rscs, i)
                 .map(|c| !u.rscs[c].unique)
                 .unwrap_or(false);
-            if !under_anon_clone {
+            if !under_anon_clone && !u.rscs[i].orphan {
                 return Some(i);
             }
         }
@@ -1845,8 +1845,8 @@ fn find_history_target(
             k += 1;
         }
     }
-    if u.rsc_by_id.contains_key(rid) {
-        return None;
+    if let Some(&i) = u.rsc_by_id.get(rid) {
+        return u.rscs[i].orphan.then_some(i);
     }
     make_orphan(u, rid, lr, ops)
 }
