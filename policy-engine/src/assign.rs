@@ -1120,7 +1120,34 @@ impl<'a> Assigner<'a> {
                     }
                 }
             }
+            // dependents colocated with the promoted role pull promotion
+            // towards their preferred nodes
             for col in self.colocs.iter() {
+                if col.primary == c
+                    && col.primary_role == Some(Role::Promoted)
+                    && col.influence
+                    && s.0 >= 0
+                {
+                    let f = col.score.0 as f64 / INFINITY as f64;
+                    let mut w = Table::new();
+                    w.insert(n, s);
+                    let mut visited = vec![c];
+                    self.add_colocated(&mut w, col.dependent, &col.node_attribute, f, &mut visited);
+                    s = w.get(&n).copied().unwrap_or(s);
+                }
+            }
+            for col in self.colocs.iter() {
+                // "must be Unpromoted where the primary is": no promotion there
+                if col.dependent == c
+                    && col.dependent_role == Some(Role::Unpromoted)
+                    && col.score.is_inf()
+                {
+                    let pn = self.assigned_nodes(col.primary, col.primary_role);
+                    let attr = |x: NodeId| self.u.nodes[x].attrs.get(&col.node_attribute).cloned();
+                    if pn.iter().any(|&p| attr(p) == attr(n)) {
+                        s = Score::NEG_INF;
+                    }
+                }
                 if col.dependent == c && col.dependent_role == Some(Role::Promoted) {
                     let pn = self.assigned_nodes(col.primary, col.primary_role);
                     let attr = |x: NodeId| self.u.nodes[x].attrs.get(&col.node_attribute).cloned();
