@@ -1171,8 +1171,13 @@ impl<'a> Assigner<'a> {
             if target == Some(Role::Unpromoted) || target == Some(Role::Stopped) {
                 s = Score::NEG_INF;
             }
-            if ls.iter().any(|&l| !u.rscs[l].managed) && !cur_promoted {
-                s = Score::NEG_INF;
+            if ls.iter().any(|&l| !u.rscs[l].managed) {
+                // unmanaged instances keep whatever role they have
+                s = if cur_promoted {
+                    Score::INF
+                } else {
+                    Score::NEG_INF
+                };
             }
             if quorum_demote || ls.iter().any(|&l| u.rscs[l].force_demote) {
                 s = Score::NEG_INF;
@@ -1193,10 +1198,13 @@ impl<'a> Assigner<'a> {
         let mut promoted = 0;
         let mut per_node: BTreeMap<NodeId, usize> = BTreeMap::new();
         for (s, _, i, n) in cands {
+            let mut ls = Vec::new();
+            leaves(&u.rscs, i, &mut ls);
+            let pinned = ls.iter().any(|&l| !u.rscs[l].managed);
             let role = if s.0 >= 0
                 && promoted < cr.promoted_max
                 && per_node.get(&n).copied().unwrap_or(0) < cr.promoted_node_max
-                && self.available(n)
+                && (self.available(n) || pinned)
             {
                 promoted += 1;
                 *per_node.entry(n).or_default() += 1;
