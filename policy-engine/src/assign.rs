@@ -361,6 +361,8 @@ pub fn assign(s: Scored) -> Assigned {
         top_of,
     };
     let mut order: Vec<RscId> = u.top.clone();
+    let mut node_order: Vec<NodeId> = (0..u.nodes.len()).collect();
+    node_order.sort_by_key(|&n| std::cmp::Reverse(u.nodes[n].utilization.values().sum::<i64>()));
     if u.options.placement_strategy != "default" {
         // priority, then (approximately) the resource's best score
         order.sort_by(|x, y| {
@@ -389,7 +391,18 @@ pub fn assign(s: Scored) -> Assigned {
                     .and_then(|n| a.tables[*y].get(n))
                     .copied()
                     .unwrap_or(by);
-                cy.cmp(&cx)
+                cy.cmp(&cx).then_with(|| {
+                    // then their scores on each node, nodes with the most
+                    // capacity first
+                    for &n in &node_order {
+                        let sx = a.tables[*x].get(&n).copied().unwrap_or(Score::NEG_INF);
+                        let sy = a.tables[*y].get(&n).copied().unwrap_or(Score::NEG_INF);
+                        if sx != sy {
+                            return sy.cmp(&sx);
+                        }
+                    }
+                    std::cmp::Ordering::Equal
+                })
             })
         });
     }
