@@ -718,7 +718,11 @@ fn propagate(b: &mut B) {
                     changed = true;
                 }
             }
+            let then_migrates = !internal
+                && b.actions[t].task == "stop"
+                && b.actions[t].rsc.is_some_and(|r| migrating(b.a, r));
             if o.flags & flags::IMPLIES_FIRST != 0
+                && !then_migrates
                 && !b.actions[t].optional
                 && b.actions[f].optional
             {
