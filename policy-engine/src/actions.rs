@@ -208,7 +208,8 @@ pub fn create_actions(a: Assigned) -> Actions {
         );
         if !managed {
             // unmanaged: active ones count as runnable and in place
-            b.actions[start].runnable = !current.is_empty() || next.is_some();
+            b.actions[start].runnable =
+                (!current.is_empty() || next.is_some()) && !r.blocked && !r.failed;
             for &c in &current {
                 let s = b.action(Some(ri), "stop", Some(c), false, true, false);
                 b.order(s, start, flags::INTERNAL);
@@ -696,7 +697,12 @@ fn propagate(b: &mut B) {
                 b.set_reason(t, &format!("unrunnable {l}"));
                 changed = true;
             }
-            if o.flags & flags::RUNNABLE_LEFT != 0 && !b.actions[f].runnable {
+            // an unmanaged first only blocks actions that have to happen
+            let unmanaged_first = b.actions[f].rsc.is_some_and(|r| !u.rscs[r].managed);
+            if o.flags & flags::RUNNABLE_LEFT != 0
+                && !b.actions[f].runnable
+                && !(unmanaged_first && b.actions[t].optional)
+            {
                 let nowhere = b.actions[t].node.is_none()
                     && !b.actions[t].pseudo
                     && b.actions[t]
