@@ -392,11 +392,8 @@ pub fn create_actions(a: Assigned) -> Actions {
                 }
                 for t1 in b.find_all(w[1], "stop") {
                     for t0 in b.find_all(w[0], "stop") {
-                        b.order(
-                            t1,
-                            t0,
-                            flags::IMPLIES_FIRST | flags::RUNNABLE_LEFT | flags::INTERNAL,
-                        );
+                        b.order(t1, t0, flags::IMPLIES_FIRST | flags::INTERNAL);
+                        b.order(t1, t0, flags::RUNNABLE_LEFT);
                     }
                 }
             }
