@@ -3,24 +3,32 @@
 //!
 //! Data enters as a parsed CIB document (`cib::xml::Element`) plus an
 //! explicit `now` (epoch seconds; `None` means the CIB's `execution-date`, else
-//! 0). Nothing here reads files, clocks or the environment. Data leaves as a
-//! [`Transition`]: placements, actions, the ordering graph (petgraph), the
-//! Transition Summary as data, allocation scores, and reasons.
+//! 0). Nothing here reads files, clocks or the environment: the
+//! `tandem-simulate` binary passes `-t`, else the wall clock when the CIB has
+//! no `execution-date`. Data leaves as a [`Transition`]: placements and next
+//! roles, actions with their required/runnable flags and reasons, the ordering
+//! graph (petgraph), the Transition Summary as data ([`summary::Summary`]),
+//! allocation/promotion scores and per-resource reasons.
 //!
 //! The pipeline mirrors Pacemaker's scheduler; each stage consumes the
 //! previous stage's value and returns a new type:
 //!
 //! ```text
-//! unpack::unpack   CIB, now      -> Unpacked   options, nodes, resources, constraints, status
-//! assign::score    Unpacked      -> Scored     allowed-node tables (locations, stickiness, bans)
-//! assign::assign   Scored        -> Assigned   node + next role per resource, scores, reasons
-//! actions::create  Assigned      -> Actions    actions + orderings, flags propagated
-//! transition       Actions       -> Transition graph, summary, executed order
+//! unpack::unpack          CIB, now  -> Unpacked  options, nodes + states, resources (clone
+//!                                                instances expanded), constraints, history
+//! assign::score           Unpacked  -> Scored    allowed-node tables (locations, health,
+//!                                                stickiness, failure bans, tickets)
+//! assign::assign          Scored    -> Assigned  node + next role per resource, promotion,
+//!                                                score lines, reasons
+//! actions::create_actions Assigned  -> Actions   start/stop/promote/demote/fence actions,
+//!                                                orderings, flags propagated to a fixed point
+//! summary::summarize, graph::build  -> Transition  summary lines as data, executed graph
 //! ```
 //!
-//! Text is produced only by [`render`] (crm_mon / crm_simulate look) and the
-//! `tandem-simulate` binary. Iteration is over `Vec`s in configuration order or
-//! `BTreeMap`s, never hash order, so output is reproducible byte for byte.
+//! Text is produced only by [`render`] (crm_mon / crm_simulate look; `crm
+//! status` can reuse [`render::cluster_status`]) and the binaries. Iteration is
+//! over `Vec`s in configuration order or `BTreeMap`s, never hash order, so
+//! output is reproducible byte for byte.
 
 pub mod actions;
 pub mod assign;
