@@ -580,6 +580,19 @@ pub fn resource(args: &[String]) -> Result<Action, String> {
                     Ok(format!("scope=status  name=fail-count-{r} value={total}\n"))
                 }))),
                 "delete" => resource(&["cleanup".to_string(), r, node]),
+                "set" => {
+                    let value = a.get(4).cloned().ok_or_else(|| {
+                        "usage: resource failcount <resource> set <node> <value>".to_string()
+                    })?;
+                    let score = cib::values::Score::parse(&value).ok_or_else(|| {
+                        format!("failcount value '{value}' is not a number or INFINITY")
+                    })?;
+                    let value = score.value().max(0).to_string();
+                    Ok(Action::Status(Box::new(move |cib| {
+                        set_fail_count(cib, &r, &node, &value)?;
+                        Ok(vec![])
+                    })))
+                }
                 _ => Err(
                     "usage: resource failcount <resource> set|delete|show <node> [<value>]".into(),
                 ),
@@ -594,6 +607,59 @@ pub fn resource(args: &[String]) -> Result<Action, String> {
         }))),
         other => Err(format!("resource {other}: No such command")),
     }
+}
+
+/// Writes the transient attribute `fail-count-RSC` (the name crmsh's
+/// `failcount set` writes; the scheduler reads it together with the
+/// per-operation `fail-count-RSC#OP_INTERVAL` ones) on `node`'s status entry.
+/// Setting 0 removes every fail count and last-failure time of `rsc` on the
+/// node instead, leaving its operation history alone (unlike cleanup).
+fn set_fail_count(cib: &mut Element, rsc: &str, node: &str, value: &str) -> Result<(), String> {
+    let status = cib
+        .child_mut("status")
+        .ok_or_else(|| "the CIB has no status section".to_string())?;
+    let ns = status
+        .elements_mut()
+        .find(|n| n.name == "node_state" && n.attr("uname") == Some(node))
+        .ok_or_else(|| format!("node {node} has no status entry (it has never been up)"))?;
+    let node_id = ns.attr("id").unwrap_or(node).to_string();
+    if ns.child("transient_attributes").is_none() {
+        ns.push(Element::new("transient_attributes").with_attr("id", node_id.as_str()));
+    }
+    let ta = ns.child_mut("transient_attributes").expect("just ensured");
+    if ta.child("instance_attributes").is_none() {
+        ta.push(Element::new("instance_attributes").with_attr("id", format!("status-{node_id}")));
+    }
+    let set = ta.child_mut("instance_attributes").expect("just ensured");
+    let set_id = set.attr("id").unwrap_or("status").to_string();
+    let name = format!("fail-count-{rsc}");
+    if value == "0" {
+        set.children.retain(|c| match c {
+            Node::Element(e) => {
+                let n = e.attr("name").unwrap_or("");
+                !["fail-count-", "last-failure-"].iter().any(|p| {
+                    n.strip_prefix(p)
+                        .is_some_and(|rest| rest == rsc || rest.starts_with(&format!("{rsc}#")))
+                })
+            }
+            _ => true,
+        });
+        return Ok(());
+    }
+    let existing = set.children.iter_mut().find_map(|c| match c {
+        Node::Element(e) if e.attr("name") == Some(name.as_str()) => Some(e),
+        _ => None,
+    });
+    match existing {
+        Some(nv) => nv.set_attr("value", value),
+        None => set.push(
+            Element::new("nvpair")
+                .with_attr("id", format!("{set_id}-{name}"))
+                .with_attr("name", name.as_str())
+                .with_attr("value", value),
+        ),
+    }
+    Ok(())
 }
 
 /// `crm ra classes|providers|list|info`: the resource agents installed on

@@ -5,7 +5,7 @@ const HELP: &[(&str, &str, &str)] = &[
     ("top", "configure", "configure [COMMAND...]\n  Enter the configure level, or run one configure command and commit it."),
     ("top", "status", "status\n  The cluster status, in the layout of crm_mon -1 -r."),
     ("top", "node", "node standby|online [NODE] | attribute NODE set|delete|show NAME [VALUE]\n     | utilization NODE set|delete|show NAME [VALUE] | clearstate NODE | delete NODE | show\n  Node state and attributes."),
-    ("top", "resource", "resource status | start|stop|manage|unmanage RSC | maintenance RSC [on|off]\n         | move|ban RSC NODE [LIFETIME] | clear RSC | cleanup [RSC [NODE]]\n         | param|meta|utilization RSC set|delete|show NAME [VALUE]\n         | failcount RSC show|delete NODE\n  Resource state; move and ban leave cli-prefer-/cli-ban- constraints that clear removes.\n  LIFETIME is an ISO 8601 duration (PT1H)."),
+    ("top", "resource", "resource status | start|stop|manage|unmanage RSC | maintenance RSC [on|off]\n         | move|ban RSC NODE [LIFETIME] | clear RSC | cleanup [RSC [NODE]]\n         | param|meta|utilization RSC set|delete|show NAME [VALUE]\n         | failcount RSC show|delete NODE | failcount RSC set NODE VALUE\n  Resource state; move and ban leave cli-prefer-/cli-ban- constraints that clear removes.\n  LIFETIME is an ISO 8601 duration (PT1H)."),
     ("top", "simulate", "simulate\n  What the cluster would do now (the policy engine's Transition Summary)."),
     ("top", "ra", "ra classes | providers TYPE | list CLASS [PROVIDER] | info AGENT\n  Installed resource agents."),
     ("top", "quit", "quit\n  Leave crm (staged configuration changes are committed first)."),

@@ -326,3 +326,64 @@ fn fencing_topology_follows_renames_and_deletes() {
         "fencing_topology \\\n\tnode1: stA\n"
     );
 }
+
+/// `resource failcount RSC set NODE VALUE` writes the fail count the
+/// scheduler reads; setting 0 clears it without touching the history.
+#[test]
+fn failcount_set_show_and_clear() {
+    let (_d, cib) = setup();
+    let with_status = std::fs::read_to_string(&cib).unwrap().replace(
+        "<status/>",
+        r#"<status><node_state id="node1" uname="node1" in_ccm="true" crmd="online" join="member" expected="member"/></status>"#,
+    );
+    std::fs::write(&cib, with_status).unwrap();
+    let (rc, out) = crm(
+        &cib,
+        &["resource", "failcount", "d1", "set", "node1", "3"],
+        "",
+        &[],
+    );
+    assert_eq!(rc, 0, "{out}");
+    let (_, out) = crm(
+        &cib,
+        &["resource", "failcount", "d1", "show", "node1"],
+        "",
+        &[],
+    );
+    assert_eq!(out, "scope=status  name=fail-count-d1 value=3\n");
+    let text = std::fs::read_to_string(&cib).unwrap();
+    assert!(
+        text.contains(r#"name="fail-count-d1" value="3""#),
+        "not written into the status section:\n{text}"
+    );
+    let (rc, out) = crm(
+        &cib,
+        &["resource", "failcount", "d1", "set", "node1", "0"],
+        "",
+        &[],
+    );
+    assert_eq!(rc, 0, "{out}");
+    let (_, out) = crm(
+        &cib,
+        &["resource", "failcount", "d1", "show", "node1"],
+        "",
+        &[],
+    );
+    assert_eq!(out, "scope=status  name=fail-count-d1 value=0\n");
+    let (rc, out) = crm(
+        &cib,
+        &["resource", "failcount", "d1", "set", "node1", "many"],
+        "",
+        &[],
+    );
+    assert_ne!(rc, 0, "{out}");
+    assert!(out.contains("'many' is not a number"), "{out}");
+    let (rc, out) = crm(
+        &cib,
+        &["resource", "failcount", "d1", "set", "node2", "1"],
+        "",
+        &[],
+    );
+    assert_ne!(rc, 0, "{out}");
+    assert!(out.contains("node node2 has no status entry"), "{out}");
+}
