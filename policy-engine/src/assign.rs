@@ -243,9 +243,24 @@ pub fn score(mut u: Unpacked) -> Scored {
     }
     for c in &u.colocations {
         let mut c = c.clone();
+        // "group with X": first member with X; once a member is unmanaged, the
+        // internal chain no longer carries a mandatory colocation, so every
+        // later member gets the INFINITY ones directly
+        let mut extra_dependents = Vec::new();
         if u.rscs[c.dependent].kind == RscKind::Group {
-            if let Some(&f) = u.rscs[c.dependent].children.first() {
+            let ch = &u.rscs[c.dependent].children;
+            if let Some(&f) = ch.first() {
                 c.dependent = f;
+                let mut any_unmanaged = !u.rscs[f].managed;
+                for &m in &ch[1..] {
+                    if any_unmanaged {
+                        if c.score == Score::INF {
+                            extra_dependents.push(m);
+                        }
+                    } else if !u.rscs[m].managed {
+                        any_unmanaged = true;
+                    }
+                }
             }
         }
         if u.rscs[c.primary].kind == RscKind::Group {
@@ -258,6 +273,11 @@ pub fn score(mut u: Unpacked) -> Scored {
             if let Some(&p) = p {
                 c.primary = p;
             }
+        }
+        for m in extra_dependents {
+            let mut e = c.clone();
+            e.dependent = m;
+            colocations.push(e);
         }
         colocations.push(c);
     }
