@@ -1639,11 +1639,29 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 if h.role <= Role::Stopped {
                     continue;
                 }
-                let last_start = h.ops.iter().rev().find(|o| {
-                    (o.task == "start" || o.task == "migrate_from")
-                        && o.rc == o.expected_rc
-                        && o.op_status == 0
-                });
+                // the last start; without one, a probe that found the
+                // resource running (after the last stop) stands in for it
+                let last_start = h
+                    .ops
+                    .iter()
+                    .rev()
+                    .find(|o| {
+                        (o.task == "start" || o.task == "migrate_from")
+                            && o.rc == o.expected_rc
+                            && o.op_status == 0
+                    })
+                    .or_else(|| {
+                        h.ops
+                            .iter()
+                            .rev()
+                            .take_while(|o| o.task != "stop")
+                            .find(|o| {
+                                o.task == "monitor"
+                                    && o.interval_ms == 0
+                                    && (o.rc == 0 || o.rc == 8)
+                                    && o.op_status == 0
+                            })
+                    });
                 let Some(op) = last_start else { continue };
                 // digests of very old histories used another recipe; masked
                 // (sanitised) secrets cannot be compared
@@ -1660,11 +1678,16 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     .filter(|(k, _)| !k.starts_with('#'))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
-                if let (Some(rd), Some(fr)) = (&op.restart_digest, &op.force_restart) {
-                    let names: BTreeSet<&str> = fr.split_whitespace().collect();
+                // the restart digest covers the parameters named in
+                // op-force-restart, or all of them when there is no such list
+                if let Some(rd) = &op.restart_digest {
+                    let names: Option<BTreeSet<&str>> = op
+                        .force_restart
+                        .as_deref()
+                        .map(|fr| fr.split_whitespace().collect());
                     let restricted: BTreeMap<String, String> = params
                         .iter()
-                        .filter(|(k, _)| names.contains(k.as_str()))
+                        .filter(|(k, _)| names.as_ref().is_none_or(|n| n.contains(k.as_str())))
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect();
                     if &crate::digest::params_digest(&restricted) != rd {
