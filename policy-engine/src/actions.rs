@@ -237,6 +237,14 @@ pub fn create_actions(a: Assigned) -> Actions {
                 }
             }
         }
+        // a completed migration's source still needs its stop; the resource
+        // is no longer active there, so nothing else depends on it
+        for &d in &r.dangling_migrations {
+            let node = &u.nodes[d];
+            if node.online && !node.unclean {
+                b.action(Some(ri), "stop", Some(d), false, false, true);
+            }
+        }
         if next.is_none() {
             for &s in &stops {
                 b.actions[s].optional = false;
@@ -763,7 +771,13 @@ fn migrating(a: &Assigned, r: RscId) -> bool {
     let u = &a.scored.unpacked;
     let rr = &u.rscs[r];
     let allow = rr.meta.get("allow-migrate").is_some_and(|v| is_true(v));
-    if !allow || !rr.managed || rr.failed || rr.running_on.len() != 1 || rr.pending_start {
+    if !allow
+        || !rr.managed
+        || rr.failed
+        || rr.running_on.len() != 1
+        || rr.pending_start
+        || !rr.dangling_migrations.is_empty()
+    {
         return false;
     }
     let cur = rr.running_on[0];

@@ -247,7 +247,14 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
     let (Some(c), Some(n)) = (current, next) else {
         return false;
     };
-    if !allow || !rr.managed || rr.failed || rr.pending_start || rr.running_on.len() != 1 {
+    // an earlier migration still awaiting its source's stop blocks a new one
+    if !allow
+        || !rr.managed
+        || rr.failed
+        || rr.pending_start
+        || rr.running_on.len() != 1
+        || !rr.dangling_migrations.is_empty()
+    {
         return false;
     }
     let cn = &u.nodes[c];

@@ -183,6 +183,10 @@ pub struct Rsc {
     pub forced_stop: bool,
     pub pending_start: bool,
     pub partial_migration: Option<(NodeId, NodeId)>,
+    /// Sources of completed migrations (migrate_to and migrate_from both
+    /// succeeded) that were never stopped: the resource is no longer active
+    /// there, but a stop is still due.
+    pub dangling_migrations: BTreeSet<NodeId>,
     /// Parameters changed since the last start (node): restart.
     pub definition_changed: BTreeSet<NodeId>,
     /// Reloadable parameters changed (node): reload.
@@ -786,6 +790,7 @@ impl<'a, 'b> Builder<'a, 'b> {
             forced_stop: false,
             pending_start: false,
             partial_migration: None,
+            dangling_migrations: BTreeSet::new(),
             definition_changed: BTreeSet::new(),
             reload_on: BTreeSet::new(),
             force_demote: false,
@@ -1508,6 +1513,53 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             }
         }
     }
+    // completed migrations whose source was never stopped
+    for ri in 0..u.rscs.len() {
+        if !u.rscs[ri].is_leaf() {
+            continue;
+        }
+        let mut dangling = Vec::new();
+        for (&nid, h) in &u.rscs[ri].history {
+            let Some(target) = h.migrating_to.as_deref() else {
+                continue;
+            };
+            if h.role <= Role::Stopped {
+                continue;
+            }
+            let Some(tid) = u.nodes.iter().position(|n| n.uname == target) else {
+                continue;
+            };
+            let source = u.nodes[nid].uname.as_str();
+            let completed = u.rscs[ri].history.get(&tid).is_some_and(|th| {
+                th.ops.iter().any(|o| {
+                    o.task == "migrate_from"
+                        && o.op_status == 0
+                        && o.rc == 0
+                        && o.migrate_source.as_deref() == Some(source)
+                })
+            });
+            if completed {
+                dangling.push(nid);
+            }
+        }
+        let r = &mut u.rscs[ri];
+        for nid in dangling {
+            if let Some(h) = r.history.get_mut(&nid) {
+                h.role = Role::Stopped;
+            }
+            r.running_on.retain(|&n| n != nid);
+            r.dangling_migrations.insert(nid);
+        }
+        if !r.dangling_migrations.is_empty() {
+            r.role = r
+                .history
+                .values()
+                .map(|h| h.role)
+                .filter(|&x| x > Role::Stopped)
+                .max()
+                .unwrap_or(Role::Stopped);
+        }
+    }
     // derive per-resource failure state
     let now = u.now;
     let legacy = u.options.legacy_failcount;
@@ -1937,6 +1989,7 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Opt
         forced_stop: true,
         pending_start: false,
         partial_migration: None,
+        dangling_migrations: BTreeSet::new(),
         definition_changed: BTreeSet::new(),
         reload_on: BTreeSet::new(),
         force_demote: false,

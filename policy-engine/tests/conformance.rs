@@ -10,7 +10,7 @@ use std::process::Command;
 /// Cases with a non-empty expected Transition Summary that must pass.
 const FLOOR_NON_EMPTY: usize = 387;
 /// Cases with an empty expected Transition Summary that must pass.
-const FLOOR_EMPTY: usize = 98;
+const FLOOR_EMPTY: usize = 99;
 
 fn corpus() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/scheduler");
