@@ -26,3 +26,18 @@ pub fn socket_path(flag: Option<std::path::PathBuf>) -> std::path::PathBuf {
     flag.or_else(|| std::env::var_os("TANDEM_SOCKET").map(Into::into))
         .unwrap_or_else(|| DEFAULT_SOCKET.into())
 }
+
+/// What the diagnostic tools share: asks the daemon at the resolved socket
+/// for its status, or prints `TOOL: error: cause` and gives exit code 1.
+pub fn tool_status(
+    tool: &str,
+    socket: Option<std::path::PathBuf>,
+) -> Result<ipc::StatusReply, std::process::ExitCode> {
+    ipc::query_status(&socket_path(socket)).map_err(|e| {
+        let cause = std::error::Error::source(&e)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        eprintln!("{tool}: {e}: {cause}");
+        std::process::ExitCode::from(1)
+    })
+}

@@ -18,23 +18,14 @@ struct Args {
 
 fn main() -> ExitCode {
     let a = Args::parse();
-    let path = controller::socket_path(a.socket.clone());
-    let r = match controller::ipc::query_status(&path) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!(
-                "tandem-cfgtool: {e}: {}",
-                std::error::Error::source(&e)
-                    .map(|s| s.to_string())
-                    .unwrap_or_default()
-            );
-            return ExitCode::from(1);
-        }
-    };
     if !a.status {
         eprintln!("usage: tandem-cfgtool -s [--socket PATH]");
         return ExitCode::from(1);
     }
+    let r = match controller::tool_status("tandem-cfgtool", a.socket.clone()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     print!("{}", controller::render::cfgtool(&r));
     ExitCode::SUCCESS
 }

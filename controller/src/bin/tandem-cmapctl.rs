@@ -17,18 +17,9 @@ struct Args {
 
 fn main() -> ExitCode {
     let a = Args::parse();
-    let path = controller::socket_path(a.socket.clone());
-    let r = match controller::ipc::query_status(&path) {
+    let r = match controller::tool_status("tandem-cmapctl", a.socket.clone()) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!(
-                "tandem-cmapctl: {e}: {}",
-                std::error::Error::source(&e)
-                    .map(|s| s.to_string())
-                    .unwrap_or_default()
-            );
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let out = controller::render::cmap_members(&r);
     for l in out.lines() {

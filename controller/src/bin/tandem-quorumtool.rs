@@ -18,23 +18,14 @@ struct Args {
 
 fn main() -> ExitCode {
     let a = Args::parse();
-    let path = controller::socket_path(a.socket.clone());
-    let r = match controller::ipc::query_status(&path) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!(
-                "tandem-quorumtool: {e}: {}",
-                std::error::Error::source(&e)
-                    .map(|s| s.to_string())
-                    .unwrap_or_default()
-            );
-            return ExitCode::from(1);
-        }
-    };
     if !a.status {
         eprintln!("usage: tandem-quorumtool -s [--socket PATH]");
         return ExitCode::from(1);
     }
+    let r = match controller::tool_status("tandem-quorumtool", a.socket.clone()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let date = chrono::Local::now()
         .format("%a %b %e %H:%M:%S %Y")
         .to_string();
