@@ -132,8 +132,8 @@ fn eval_attr_expr(e: &Element, ctx: &RuleContext) -> bool {
         }
     };
     let ord = match ty.as_str() {
-        "integer" | "int" => match (a.trim().parse::<i64>(), x.trim().parse::<i64>()) {
-            (Ok(p), Ok(q)) => p.cmp(&q),
+        "integer" | "int" => match (scan_ll(a), scan_ll(x)) {
+            (Some(p), Some(q)) => p.cmp(&q),
             _ => a.cmp(x),
         },
         "number" => match (a.trim().parse::<f64>(), x.trim().parse::<f64>()) {
@@ -157,6 +157,31 @@ fn eval_attr_expr(e: &Element, ctx: &RuleContext) -> bool {
         "gte" => ord != Less,
         _ => false,
     }
+}
+
+/// Like Pacemaker's `pcmk__scan_ll` (strtoll): leading blanks, an optional
+/// sign and at least one digit; anything after the digits is ignored
+/// ("3.6" is 3); saturates on overflow.
+fn scan_ll(s: &str) -> Option<i64> {
+    let t = s.trim_start();
+    let (neg, rest) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let digits: &str = &rest[..rest.bytes().take_while(u8::is_ascii_digit).count()];
+    if digits.is_empty() {
+        return None;
+    }
+    let v = digits.bytes().try_fold(0i64, |acc, d| {
+        acc.checked_mul(10)?.checked_add(i64::from(d - b'0'))
+    });
+    Some(match (v, neg) {
+        (Some(v), false) => v,
+        (Some(v), true) => -v,
+        (None, false) => i64::MAX,
+        (None, true) => i64::MIN,
+    })
 }
 
 fn cmp_version(a: &str, b: &str) -> std::cmp::Ordering {
