@@ -1,3 +1,7 @@
-//! Multi-node integration tests and shared test helpers for the whole stack.
+//! Shared test helpers for the whole stack, and (in `tests/tests/`)
+//! multi-node integration tests.
 //!
-//! Tests live in `tests/tests/`; helpers that several of them share live here.
+//! - [`sys`]: shell helpers and drop guards for network namespaces and loop
+//!   devices, used by the LRM and agent tests, which run as root.
+
+pub mod sys;

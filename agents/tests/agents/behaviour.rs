@@ -404,7 +404,7 @@ fn metadata_is_valid_and_complete() {
 #[test]
 fn ipaddr2_parameters_idempotence_and_real_monitor() {
     let inst = Installed::new();
-    let ns = crate::support::Netns::new();
+    let ns = crate::support::Netns::new("tag");
     ns.exec("link add ip0 type veth peer name ip1");
     ns.exec("link add ip2 type veth peer name ip3");
     ns.exec("addr add 10.214.1.1/24 dev ip0");

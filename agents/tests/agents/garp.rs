@@ -14,8 +14,8 @@ fn mac_of(ns: &Netns, dev: &str) -> String {
 #[test]
 fn neighbour_cache_points_at_new_mac_within_100ms() {
     let inst = Installed::new();
-    let node = Netns::new();
-    let client = Netns::new();
+    let node = Netns::new("tag");
+    let client = Netns::new("tag");
     must(&format!(
         "ip -n {} link add nd0 type veth peer name cl0 netns {}",
         node.name, client.name

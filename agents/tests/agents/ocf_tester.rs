@@ -41,7 +41,7 @@ fn stateful_passes_ocf_tester() {
 #[test]
 fn ipaddr2_passes_ocf_tester_in_netns() {
     let inst = Installed::new();
-    let ns = Netns::new();
+    let ns = Netns::new("tag");
     ns.exec("link add tg0 type veth peer name tg1");
     ns.exec("addr add 10.211.3.1/24 dev tg0");
     ns.exec("link set tg0 up");

@@ -1,45 +1,12 @@
-//! Helpers and drop guards (namespaces, loop devices, MariaDB datadirs).
+//! Helpers and drop guards (MariaDB datadirs; namespaces and loop devices
+//! come from `tandem_tests::sys`).
+
+pub use tandem_tests::sys::{must, require, sh, LoopDev, Netns};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
-
-pub fn unique(prefix: &str) -> String {
-    static N: AtomicU32 = AtomicU32::new(0);
-    format!(
-        "{prefix}{}x{}",
-        std::process::id() % 100000,
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-}
-
-pub fn sh(cmd: &str) -> (bool, String) {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .output()
-        .expect("run sh");
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
-pub fn must(cmd: &str) -> String {
-    let (ok, out) = sh(cmd);
-    assert!(ok, "command failed: {cmd}\n{out}");
-    out
-}
-
-/// Fails with a clear message when a required tool is missing.
-pub fn require(tool: &str, package: &str) {
-    let (ok, _) = sh(&format!("command -v {tool}"));
-    assert!(
-        ok,
-        "'{tool}' is missing: install the Debian package '{package}'"
-    );
-}
 
 /// Our agents installed (by `tandem-agent install`) in a temporary OCF root
 /// readable by `nobody` (ocf-tester runs meta-data as nobody).
@@ -162,72 +129,6 @@ pub fn time_ops(label: &str, agent: &Path, params: &[(&str, String)], netns: Opt
         line.push_str(&format!(" {action}={}ms", took.as_millis()));
     }
     eprintln!("{line}");
-}
-
-/// A network namespace, deleted on drop.
-pub struct Netns {
-    pub name: String,
-}
-
-impl Netns {
-    pub fn new() -> Netns {
-        require("ip", "iproute2");
-        let name = unique("tag");
-        must(&format!("ip netns add {name}"));
-        must(&format!("ip -n {name} link set lo up"));
-        Netns { name }
-    }
-    pub fn exec(&self, cmd: &str) -> String {
-        must(&format!("ip -n {} {cmd}", self.name))
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = sh(&format!("ip netns del {}", self.name));
-    }
-}
-
-/// A loop device over a sparse ext4 image; unmounted and detached on drop.
-pub struct LoopDev {
-    pub dev: String,
-    _dir: tempfile::TempDir,
-}
-
-impl LoopDev {
-    pub fn ext4(mb: u32) -> LoopDev {
-        require("losetup", "mount");
-        require("mkfs.ext4", "e2fsprogs");
-        let dir = tempfile::tempdir().unwrap();
-        let img = dir.path().join("fs.img");
-        must(&format!("truncate -s {mb}M {}", img.display()));
-        let dev = must(&format!("losetup -f --show {}", img.display()))
-            .trim()
-            .to_string();
-        let guard = LoopDev { dev, _dir: dir };
-        must(&format!("mkfs.ext4 -q -F {}", guard.dev));
-        guard
-    }
-}
-
-impl Drop for LoopDev {
-    fn drop(&mut self) {
-        for _ in 0..5 {
-            let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-            let targets: Vec<String> = mounts
-                .lines()
-                .filter(|l| l.split_whitespace().next() == Some(self.dev.as_str()))
-                .filter_map(|l| l.split_whitespace().nth(1).map(str::to_string))
-                .collect();
-            if targets.is_empty() {
-                break;
-            }
-            for t in targets {
-                let _ = sh(&format!("umount -l '{t}'"));
-            }
-        }
-        let _ = sh(&format!("losetup -d {}", self.dev));
-    }
 }
 
 /// A throw-away MariaDB: datadir, socket, pid file and option file (no

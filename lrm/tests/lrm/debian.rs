@@ -234,7 +234,7 @@ async fn debian_filesystem_on_loop_device() {
 fn debian_ipaddr2_in_netns() {
     let _ = debian_agent("ocf:heartbeat:IPaddr2", "resource-agents");
     require("ip", "iproute2");
-    let ns = Netns::new();
+    let ns = Netns::new("tlrm");
     ns.veth("ha0", "ha1", "10.213.7.1/24");
     let d = tempfile::tempdir().unwrap();
     let exec = |action: &str, extra: &[&str]| {
