@@ -1407,7 +1407,14 @@ fn eval_history(
             on_fail = OnFail::Restart;
         }
         if on_fail == OnFail::Ignore {
+            // the failure is treated as if the operation had succeeded
             h.ignored_failure = true;
+            if task == "stop" {
+                h.role = Role::Stopped;
+                h.stop_failed = false;
+                h.active_recurring.clear();
+                h.migrating_to = None;
+            }
             continue;
         }
         h.counted_failure = true;
