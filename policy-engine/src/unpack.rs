@@ -189,6 +189,8 @@ pub struct Rsc {
     pub dangling_migrations: BTreeSet<NodeId>,
     /// Parameters changed since the last start (node): restart.
     pub definition_changed: BTreeSet<NodeId>,
+    /// Active where the history records another class/provider/type: restart.
+    pub agent_changed: BTreeSet<NodeId>,
     /// Reloadable parameters changed (node): reload.
     pub reload_on: BTreeSet<NodeId>,
     /// A failure with on-fail=demote: demote instead of recovering.
@@ -792,6 +794,7 @@ impl<'a, 'b> Builder<'a, 'b> {
             partial_migration: None,
             dangling_migrations: BTreeSet::new(),
             definition_changed: BTreeSet::new(),
+            agent_changed: BTreeSet::new(),
             reload_on: BTreeSet::new(),
             force_demote: false,
             xml_index: self.xml_counter,
@@ -1503,6 +1506,14 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 let mut h = eval_history(&u.rscs[target], ops, stonith, promotable, u.now);
                 h.history_name = rid.to_string();
                 let r = &mut u.rscs[target];
+                if h.role > Role::Stopped && !r.orphan {
+                    let changed = lr.attr("class") != Some(r.class.as_str())
+                        || lr.attr("type") != Some(r.agent.as_str())
+                        || lr.attr("provider") != r.provider.as_deref();
+                    if changed {
+                        r.agent_changed.insert(nid);
+                    }
+                }
                 if h.role > Role::Stopped {
                     if !r.running_on.contains(&nid) {
                         r.running_on.push(nid);
@@ -1998,6 +2009,7 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Opt
         partial_migration: None,
         dangling_migrations: BTreeSet::new(),
         definition_changed: BTreeSet::new(),
+        agent_changed: BTreeSet::new(),
         reload_on: BTreeSet::new(),
         force_demote: false,
         xml_index,
