@@ -56,8 +56,11 @@ impl Netns {
         require("ip", "iproute2");
         let name = unique(prefix);
         must(&format!("ip netns add {name}"));
-        must(&format!("ip -n {name} link set lo up"));
-        Netns { name }
+        // The guard exists before anything else can fail, so the namespace
+        // is deleted even then.
+        let ns = Netns { name };
+        ns.exec("link set lo up");
+        ns
     }
 
     /// Runs `ip -n NAME cmd`.
