@@ -946,8 +946,14 @@ impl<'a> Assigner<'a> {
         };
         let mut per_node: BTreeMap<NodeId, usize> = BTreeMap::new();
         let mut allocated = 0usize;
-        let target = effective_target_role(u, c);
-        let clone_stopped = target == Some(Role::Stopped);
+        let clone_stopped = {
+            let mut ls = Vec::new();
+            leaves(&u.rscs, c, &mut ls);
+            !ls.is_empty()
+                && ls
+                    .iter()
+                    .all(|&l| effective_target_role(u, l) == Some(Role::Stopped))
+        };
         let mut assigned_set: BTreeSet<RscId> = BTreeSet::new();
         // promotion scores added to instance tables before placement
         let promo_bonus = |s: &Self, i: RscId, n: NodeId| -> Score {
@@ -1258,16 +1264,14 @@ impl<'a> Assigner<'a> {
 
 /// target-role with inheritance (own meta already includes the parent's).
 pub fn effective_target_role(u: &Unpacked, r: RscId) -> Option<Role> {
+    // a resource's own meta attribute wins; it inherits its parent's only
+    // when it has none
     let mut x = Some(r);
-    let mut best: Option<Role> = None;
     while let Some(i) = x {
         if let Some(t) = u.rscs[i].target_role {
-            best = Some(match best {
-                Some(b) => b.min(t),
-                None => t,
-            });
+            return Some(t);
         }
         x = u.rscs[i].parent;
     }
-    best
+    None
 }
