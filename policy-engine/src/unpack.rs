@@ -1373,6 +1373,20 @@ fn eval_history(
             h.role = Role::Stopped;
             continue;
         }
+        // a failure with on-fail=ignore counts as success unless the agent
+        // is missing (executor status "not installed")
+        if on_fail == OnFail::Ignore && !probe && op.op_status != 7 {
+            h.ignored_failure = true;
+            if task == "stop" {
+                h.role = Role::Stopped;
+                h.stop_failed = false;
+                h.active_recurring.clear();
+                h.migrating_to = None;
+            } else if h.role < Role::Started {
+                h.role = active_role;
+            }
+            continue;
+        }
         if op.rc == 6 || op.op_status == 6 {
             h.fatal = true;
         }
