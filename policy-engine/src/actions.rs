@@ -141,6 +141,18 @@ impl<'a> B<'a> {
     }
 }
 
+/// Does the resource need fencing (`requires=fencing`, the default for
+/// non-stonith resources when stonith is enabled)? Others are not considered
+/// active on unclean nodes.
+pub fn needs_fencing(u: &Unpacked, r: &Rsc) -> bool {
+    u.options.stonith_enabled
+        && !r.is_stonith()
+        && matches!(
+            r.meta.get("requires").map(String::as_str),
+            None | Some("fencing") | Some("unfencing")
+        )
+}
+
 /// Does the resource need quorum/fencing to start (`requires`)?
 fn requires_quorum(u: &Unpacked, r: &Rsc) -> bool {
     match r.meta.get("requires").map(String::as_str) {
@@ -195,7 +207,19 @@ pub fn create_actions(a: Assigned) -> Actions {
         let next = a.node[ri];
         let next_role = a.next_role[ri];
         let cur_role = r.role;
-        let current: Vec<NodeId> = r.running_on.clone();
+        let mut current: Vec<NodeId> = r.running_on.clone();
+        if !needs_fencing(u, r) {
+            // active on one clean node and staying there: copies on unclean
+            // nodes do not make it multiply active and need no stop
+            let clean: Vec<NodeId> = current
+                .iter()
+                .copied()
+                .filter(|&n| u.nodes[n].online && !u.nodes[n].unclean)
+                .collect();
+            if clean.len() == 1 && current.len() > 1 && next == Some(clean[0]) {
+                current = clean;
+            }
+        }
         let managed = r.managed;
         // start action (always exists)
         let start = b.action(

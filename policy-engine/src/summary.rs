@@ -117,11 +117,14 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
     if !rr.managed {
         return;
     }
+    // like pe__find_active_on: a resource that needs fencing is reported
+    // on the first node it is active on, others on the first clean one
+    let needs_fencing = crate::actions::needs_fencing(u, rr);
     let current = rr
         .running_on
         .iter()
         .copied()
-        .find(|&n| !u.nodes[n].unclean || rr.is_stonith())
+        .find(|&n| needs_fencing || (u.nodes[n].online && !u.nodes[n].unclean))
         .or_else(|| rr.running_on.first().copied());
     if current.is_none() && next.is_none() {
         return;
