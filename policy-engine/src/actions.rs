@@ -281,7 +281,7 @@ pub fn create_actions(a: Assigned) -> Actions {
             b.actions[start].optional = false;
         } else if current.is_empty() {
             b.actions[start].optional = false;
-        } else if r.agent_changed.contains(&current[0]) && !r.failed {
+        } else if r.restart_on.contains(&current[0]) && !r.failed {
             // the agent itself changed: stop it with the old one, start anew
             for &s in &stops {
                 b.actions[s].optional = false;

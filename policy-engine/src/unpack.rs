@@ -189,8 +189,10 @@ pub struct Rsc {
     pub dangling_migrations: BTreeSet<NodeId>,
     /// Parameters changed since the last start (node): restart.
     pub definition_changed: BTreeSet<NodeId>,
-    /// Active where the history records another class/provider/type: restart.
-    pub agent_changed: BTreeSet<NodeId>,
+    /// Nodes where a mandatory stop forces a restart without a reason: the
+    /// history records another class/provider/type, or a contained resource
+    /// failed there (on-fail=restart-container).
+    pub restart_on: BTreeSet<NodeId>,
     /// Reloadable parameters changed (node): reload.
     pub reload_on: BTreeSet<NodeId>,
     /// A failure with on-fail=demote: demote instead of recovering.
@@ -794,7 +796,7 @@ impl<'a, 'b> Builder<'a, 'b> {
             partial_migration: None,
             dangling_migrations: BTreeSet::new(),
             definition_changed: BTreeSet::new(),
-            agent_changed: BTreeSet::new(),
+            restart_on: BTreeSet::new(),
             reload_on: BTreeSet::new(),
             force_demote: false,
             xml_index: self.xml_counter,
@@ -1525,7 +1527,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                         || lr.attr("type") != Some(r.agent.as_str())
                         || lr.attr("provider") != r.provider.as_deref();
                     if changed {
-                        r.agent_changed.insert(nid);
+                        r.restart_on.insert(nid);
                     }
                 }
                 if h.role > Role::Stopped {
@@ -1591,6 +1593,36 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 .max()
                 .unwrap_or(Role::Stopped);
         }
+    }
+    // a failed resource with a container (meta `container`, inherited from
+    // its group) restarts the container where it failed
+    for ri in 0..u.rscs.len() {
+        if !u.rscs[ri].is_leaf() {
+            continue;
+        }
+        let mut x = Some(ri);
+        let mut container = None;
+        while let Some(i) = x {
+            if let Some(c) = u.rscs[i].meta.get("container") {
+                container = Some(c.clone());
+                break;
+            }
+            x = u.rscs[i].parent;
+        }
+        let Some(ci) = container.and_then(|c| u.rsc_by_id.get(&c).copied()) else {
+            continue;
+        };
+        if ci == ri || !u.rscs[ci].is_leaf() {
+            continue;
+        }
+        let nodes: Vec<NodeId> = u.rscs[ri]
+            .history
+            .iter()
+            .filter(|(_, h)| h.failed && h.on_fail == OnFail::Restart && h.role > Role::Stopped)
+            .map(|(&n, _)| n)
+            .filter(|n| u.rscs[ci].running_on.contains(n))
+            .collect();
+        u.rscs[ci].restart_on.extend(nodes);
     }
     // derive per-resource failure state
     let now = u.now;
@@ -2023,7 +2055,7 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Opt
         partial_migration: None,
         dangling_migrations: BTreeSet::new(),
         definition_changed: BTreeSet::new(),
-        agent_changed: BTreeSet::new(),
+        restart_on: BTreeSet::new(),
         reload_on: BTreeSet::new(),
         force_demote: false,
         xml_index,
