@@ -723,7 +723,54 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
     u.top = top;
     // ---- constraints
     crate::constraints::unpack_constraints(root, &cx.ids, &mut u);
+    // a resource with a `container` runs with it: colocated at INFINITY,
+    // started after it and stopped before it
+    for ri in 0..u.rscs.len() {
+        if !u.rscs[ri].is_leaf() {
+            continue;
+        }
+        let Some(ci) = container_of(&u, ri) else {
+            continue;
+        };
+        if u.rscs[ci].meta.contains_key("remote-node") {
+            continue;
+        }
+        u.colocations.push(Colocation {
+            id: "resource-with-container".into(),
+            dependent: ri,
+            primary: ci,
+            score: Score::INF,
+            dependent_role: None,
+            primary_role: None,
+            node_attribute: "#uname".into(),
+            influence: true,
+        });
+        u.orders.push(Order {
+            id: "resource-with-container".into(),
+            first: ci,
+            first_action: "start".into(),
+            then: ri,
+            then_action: "start".into(),
+            kind: OrderKind::Mandatory,
+            symmetrical: true,
+            one_or_more: None,
+        });
+    }
     Ok(u)
+}
+
+/// The container a resource declares with the `container` meta attribute
+/// (inherited from its group), when that is another primitive.
+pub fn container_of(u: &Unpacked, ri: RscId) -> Option<RscId> {
+    let mut x = Some(ri);
+    while let Some(i) = x {
+        if let Some(c) = u.rscs[i].meta.get("container") {
+            let ci = u.rsc_by_id.get(c).copied()?;
+            return (ci != ri && u.rscs[ci].is_leaf()).then_some(ci);
+        }
+        x = u.rscs[i].parent;
+    }
+    None
 }
 
 /// Resolve a leaf role/next-role helper: all leaf descendants.
@@ -1600,21 +1647,9 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         if !u.rscs[ri].is_leaf() {
             continue;
         }
-        let mut x = Some(ri);
-        let mut container = None;
-        while let Some(i) = x {
-            if let Some(c) = u.rscs[i].meta.get("container") {
-                container = Some(c.clone());
-                break;
-            }
-            x = u.rscs[i].parent;
-        }
-        let Some(ci) = container.and_then(|c| u.rsc_by_id.get(&c).copied()) else {
+        let Some(ci) = container_of(u, ri) else {
             continue;
         };
-        if ci == ri || !u.rscs[ci].is_leaf() {
-            continue;
-        }
         let nodes: Vec<NodeId> = u.rscs[ri]
             .history
             .iter()
