@@ -1743,24 +1743,33 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             let attrs = &u.nodes[nid].attrs;
             let mut count = Score::ZERO;
             let mut last_failure = 0i64;
-            let fc_exact = format!("fail-count-{base}");
-            let fc_prefix = format!("fail-count-{base}#");
-            let lf_exact = format!("last-failure-{base}");
-            let lf_prefix = format!("last-failure-{base}#");
-            for (k, v) in attrs.range::<str, _>((
-                std::ops::Bound::Included("fail-count-"),
-                std::ops::Bound::Excluded("fail-count."),
-            )) {
-                if *k == fc_exact || (!legacy && k.starts_with(&fc_prefix)) {
-                    count = count.add(Score::parse(v));
+            // a container's count includes those of the resources it holds
+            let mut bases = vec![base];
+            for fi in 0..u.rscs.len() {
+                if u.rscs[fi].is_leaf() && container_of(u, fi) == Some(ri) {
+                    bases.push(u.rscs[fi].id.clone());
                 }
             }
-            for (k, v) in attrs.range::<str, _>((
-                std::ops::Bound::Included("last-failure-"),
-                std::ops::Bound::Excluded("last-failure."),
-            )) {
-                if *k == lf_exact || k.starts_with(&lf_prefix) {
-                    last_failure = last_failure.max(v.parse().unwrap_or(0));
+            for base in &bases {
+                let fc_exact = format!("fail-count-{base}");
+                let fc_prefix = format!("fail-count-{base}#");
+                let lf_exact = format!("last-failure-{base}");
+                let lf_prefix = format!("last-failure-{base}#");
+                for (k, v) in attrs.range::<str, _>((
+                    std::ops::Bound::Included("fail-count-"),
+                    std::ops::Bound::Excluded("fail-count."),
+                )) {
+                    if *k == fc_exact || (!legacy && k.starts_with(&fc_prefix)) {
+                        count = count.add(Score::parse(v));
+                    }
+                }
+                for (k, v) in attrs.range::<str, _>((
+                    std::ops::Bound::Included("last-failure-"),
+                    std::ops::Bound::Excluded("last-failure."),
+                )) {
+                    if *k == lf_exact || k.starts_with(&lf_prefix) {
+                        last_failure = last_failure.max(v.parse().unwrap_or(0));
+                    }
                 }
             }
             let _ = start_fatal;
