@@ -124,6 +124,9 @@ pub struct NodeHistory {
     pub active_recurring: BTreeSet<(String, u64)>,
     pub hard_ban: bool,
     pub fatal: bool,
+    /// A failure here restarts the resource's container (and was otherwise
+    /// treated as done).
+    pub restart_container: bool,
     /// Partial migration: this node is the migrate_to source and target is given.
     pub migrating_to: Option<String>,
     pub last_start_call: i64,
@@ -1263,6 +1266,7 @@ fn eval_history(
     stonith: bool,
     promotable: bool,
     now: i64,
+    has_container: bool,
 ) -> NodeHistory {
     ops.sort_by(|a, b| {
         let ka = if a.call_id < 0 { i64::MAX } else { a.call_id };
@@ -1397,6 +1401,16 @@ fn eval_history(
             .iter()
             .find(|d| d.name == task && d.interval_ms == op.interval_ms)
             .and_then(|d| d.on_fail);
+        // with a container, unconfigured failures restart the container; a
+        // failed stop then counts as done
+        if cfg.is_none() && has_container && task == "stop" && !probe {
+            h.ignored_failure = true;
+            h.restart_container = true;
+            h.role = Role::Stopped;
+            h.stop_failed = false;
+            h.active_recurring.clear();
+            continue;
+        }
         let mut on_fail = cfg.unwrap_or(if task == "stop" {
             if stonith {
                 OnFail::Fence
@@ -1566,7 +1580,15 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                         u.rscs[p].promotable
                     })
                     .unwrap_or(false);
-                let mut h = eval_history(&u.rscs[target], ops, stonith, promotable, u.now);
+                let has_container = container_of(u, target).is_some();
+                let mut h = eval_history(
+                    &u.rscs[target],
+                    ops,
+                    stonith,
+                    promotable,
+                    u.now,
+                    has_container,
+                );
                 h.history_name = rid.to_string();
                 let r = &mut u.rscs[target];
                 if h.role > Role::Stopped && !r.orphan {
@@ -1653,7 +1675,10 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         let nodes: Vec<NodeId> = u.rscs[ri]
             .history
             .iter()
-            .filter(|(_, h)| h.failed && h.on_fail == OnFail::Restart && h.role > Role::Stopped)
+            .filter(|(_, h)| {
+                (h.failed && h.on_fail == OnFail::Restart && h.role > Role::Stopped)
+                    || h.restart_container
+            })
             .map(|(&n, _)| n)
             .filter(|n| u.rscs[ci].running_on.contains(n))
             .collect();
