@@ -285,6 +285,10 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
                 continue;
             }
             let frr = &u.rscs[fr];
+            if !frr.is_leaf() && f.task.starts_with("promote") {
+                // a promotion does not move anything
+                continue;
+            }
             if frr.is_leaf() {
                 let fcur = frr.running_on.first().copied();
                 let fnext = acts.assigned.node[fr];
