@@ -39,6 +39,9 @@ pub mod flags {
     /// Ordering internal to one resource tree: no reason is recorded.
     pub const INTERNAL: u32 = 32;
     pub const ONE_OR_MORE: u32 = 64;
+    /// Not an ordering: a mandatory colocation's "primary must be able to
+    /// start" link (blocks only, never delays).
+    pub const COLOCATION: u32 = 128;
     /// Mandatory but asymmetrical: an unrunnable first blocks a then that
     /// has to happen, nothing else.
     pub const ASYMMETRICAL: u32 = 256;
@@ -513,7 +516,7 @@ pub fn create_actions(a: Assigned) -> Actions {
                     b.orderings.push(Ordering {
                         first: p,
                         then: ds,
-                        flags: flags::RUNNABLE_LEFT | 128,
+                        flags: flags::RUNNABLE_LEFT | flags::COLOCATION,
                     });
                 }
             }
@@ -746,7 +749,7 @@ fn propagate(b: &mut B) {
                 if b.actions[t].runnable || (nowhere && b.actions[t].reason.is_none() && !internal)
                 {
                     b.actions[t].runnable = false;
-                    if o.flags & 128 != 0 {
+                    if o.flags & flags::COLOCATION != 0 {
                         let pr = b.actions[f]
                             .rsc
                             .map(|r| u.rscs[r].id.clone())

@@ -273,7 +273,9 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
     // a required, non-migrating action ordered before our start prevents migration
     let start_id = acts.by_key[&(Some(r), "start".to_string(), Some(n))];
     for o in &acts.orderings {
-        if o.then != start_id || o.flags & crate::actions::flags::INTERNAL != 0 {
+        if o.then != start_id
+            || o.flags & (crate::actions::flags::INTERNAL | crate::actions::flags::COLOCATION) != 0
+        {
             continue;
         }
         let f = &acts.actions[o.first];
@@ -285,6 +287,16 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
                 continue;
             }
             let frr = &u.rscs[fr];
+            // the pseudo actions of its own group/clone only bracket it
+            let mut anc = rr.parent;
+            let mut own_parent = false;
+            while let Some(a) = anc {
+                own_parent |= a == fr;
+                anc = u.rscs[a].parent;
+            }
+            if own_parent && f.pseudo {
+                continue;
+            }
             if !frr.is_leaf() && f.task.starts_with("promote") {
                 // a promotion does not move anything
                 continue;
