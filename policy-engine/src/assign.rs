@@ -437,6 +437,39 @@ pub fn assign(s: Scored) -> Assigned {
     for r in remotes.into_iter().chain(rest) {
         a.assign(r, None);
     }
+    // interleaved mandatory start orders between clones: an instance with no
+    // instance of the first clone placed on its node may not be active
+    loop {
+        let mut changed = false;
+        for o in &u.orders {
+            if o.kind != OrderKind::Mandatory
+                || o.one_or_more.is_some()
+                || o.first_action != "start"
+                || o.then_action != "start"
+                || u.rscs[o.first].kind != RscKind::Clone
+                || u.rscs[o.then].kind != RscKind::Clone
+                || !u.rscs[o.then].interleave
+            {
+                continue;
+            }
+            let first_nodes: BTreeSet<NodeId> = u.rscs[o.first]
+                .children
+                .iter()
+                .filter_map(|&i| a.instance_node(i))
+                .collect();
+            for &i in &u.rscs[o.then].children {
+                if let Some(n) = a.instance_node(i) {
+                    if !first_nodes.contains(&n) {
+                        a.stop_instance(i);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
     let (node, next_role, score_lines, promotion_lines, reasons, quorum_blocked) = (
         a.node,
         a.next_role,

@@ -374,7 +374,14 @@ fn unpack_order(
             .first()
             .and_then(|&f| u.rscs[f].meta.get("clone-min"))
             .map(|v| Score::parse(v).0.max(0) as usize)
-            .filter(|&m| m > 0);
+            .filter(|&m| m > 0)
+            .or_else(|| {
+                // require-all=false: one runnable instance of a clone suffices
+                let clone_first = firsts
+                    .first()
+                    .is_some_and(|&f| u.rscs[f].kind == RscKind::Clone);
+                (clone_first && c.attr("require-all").is_some_and(|v| !is_true(v))).then_some(1)
+            });
         for &f in &firsts {
             for &t in &thens {
                 u.orders.push(Order {
