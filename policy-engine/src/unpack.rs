@@ -2020,11 +2020,18 @@ fn find_history_target(
             s
         };
         let mut inactive = None;
+        let mut skip_inactive = false;
         for &inst in &instances {
             let locs = locations(u, inst);
             if !locs.is_empty() {
                 if locs.len() == 1 && locs.contains(&nid) {
                     if let Some(m) = member_of(u, inst) {
+                        // a second active history for the same member on
+                        // this node is an orphan, even if numbers are free
+                        if !u.rscs[m].running_on.is_empty() {
+                            skip_inactive = true;
+                            continue;
+                        }
                         return Some(m);
                     }
                 }
@@ -2034,7 +2041,7 @@ fn find_history_target(
                 }
             }
         }
-        if let Some(m) = inactive {
+        if let Some(m) = inactive.filter(|_| !skip_inactive) {
             return Some(m);
         }
         let cmax = u.rscs[c].clone_max;
@@ -2048,7 +2055,15 @@ fn find_history_target(
                     }
                 }
                 Some(_) => {}
-                None => return make_orphan(u, &name, lr, ops),
+                None => {
+                    // extra instances of a clone are managed like the clone,
+                    // whatever stop-orphan-resources says
+                    let o = make_orphan(u, &name, lr, ops);
+                    if let Some(o) = o {
+                        u.rscs[o].managed = u.rscs[c].managed;
+                    }
+                    return o;
+                }
             }
             k += 1;
         }
