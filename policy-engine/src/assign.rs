@@ -683,12 +683,28 @@ impl<'a> Assigner<'a> {
         let u = self.u;
         let rr = &u.rscs[r];
         // this-with colocations
-        let this_with: Vec<Colocation> = self
+        let mut this_with: Vec<Colocation> = self
             .colocs
             .iter()
             .filter(|c| c.dependent == r)
             .cloned()
             .collect();
+        // primaries with higher priority first, then clones before groups
+        // before primitives, promotable clones first
+        let rank = |p: RscId| {
+            let pr = &u.rscs[p];
+            let kind = match pr.kind {
+                RscKind::Clone => 2,
+                RscKind::Group => 1,
+                _ => 0,
+            };
+            (
+                std::cmp::Reverse(pr.priority),
+                std::cmp::Reverse(kind),
+                std::cmp::Reverse(pr.promotable),
+            )
+        };
+        this_with.sort_by_key(|c| rank(c.primary));
         let mut table = self.tables[r].clone();
         for c in &this_with {
             let p = c.primary;
