@@ -704,7 +704,11 @@ impl<'a> Assigner<'a> {
                 std::cmp::Reverse(pr.promotable),
             )
         };
-        this_with.sort_by_key(|c| rank(c.primary));
+        this_with.sort_by(|a, b| {
+            rank(a.primary)
+                .cmp(&rank(b.primary))
+                .then_with(|| u.rscs[a.primary].id.cmp(&u.rscs[b.primary].id))
+        });
         let mut table = self.tables[r].clone();
         for c in &this_with {
             let p = c.primary;
