@@ -127,6 +127,9 @@ pub struct NodeHistory {
     /// A failure here restarts the resource's container (and was otherwise
     /// treated as done).
     pub restart_container: bool,
+    /// The history was recorded for another agent (class/provider/type): its
+    /// failures no longer count.
+    pub agent_changed: bool,
     /// Partial migration: this node is the migrate_to source and target is given.
     pub migrating_to: Option<String>,
     pub last_start_call: i64,
@@ -1591,11 +1594,12 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 );
                 h.history_name = rid.to_string();
                 let r = &mut u.rscs[target];
-                if h.role > Role::Stopped && !r.orphan {
+                if !r.orphan {
                     let changed = lr.attr("class") != Some(r.class.as_str())
                         || lr.attr("type") != Some(r.agent.as_str())
                         || lr.attr("provider") != r.provider.as_deref();
-                    if changed {
+                    h.agent_changed = changed;
+                    if changed && h.role > Role::Stopped {
                         r.restart_on.insert(nid);
                     }
                 }
@@ -1802,7 +1806,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             let only_ignored = u.rscs[ri]
                 .history
                 .get(&nid)
-                .is_some_and(|h| h.ignored_failure && !h.counted_failure);
+                .is_some_and(|h| (h.ignored_failure && !h.counted_failure) || h.agent_changed);
             if count.0 > 0 && !only_ignored {
                 let expired = r.failure_timeout > 0
                     && last_failure > 0
