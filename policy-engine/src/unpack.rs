@@ -1518,6 +1518,15 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         return;
     };
     let stonith = u.options.stonith_enabled;
+    let shutdown_lock = cx
+        .root
+        .child("configuration")
+        .and_then(|c| c.child("crm_config"))
+        .and_then(|cc| {
+            cc.find(&|e: &Element| e.name == "nvpair" && e.attr("name") == Some("shutdown-lock"))
+        })
+        .and_then(|e| e.attr("value"))
+        .is_some_and(is_true);
     // like Pacemaker: healthy online nodes first, then the rest
     for pass in 0..2 {
         for ns in status.elements().filter(|e| e.name == "node_state") {
@@ -1541,13 +1550,9 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             if (pass == 0) != healthy {
                 continue;
             }
-            // offline nodes without fencing: history not unpacked
-            if !node.online
-                && !node.unclean
-                && !node.pending
-                && node.kind == NodeKind::Member
-                && !stonith
-            {
+            // offline nodes without fencing (or shutdown locks): history not
+            // unpacked, even when the node is unclean
+            if !node.online && node.kind == NodeKind::Member && !stonith && !shutdown_lock {
                 continue;
             }
             if !node.online
