@@ -233,6 +233,20 @@ pub fn create_actions(a: Assigned) -> Actions {
             true,
             next.is_some() && managed,
         );
+        // a resource active nowhere cannot start before it has been probed
+        // on every node, and a pending node cannot run the probe yet
+        if current.is_empty()
+            && clone_of(&u.rscs, ri).is_none()
+            && u.nodes.iter().enumerate().any(|(ni, n)| {
+                n.pending
+                    && n.crmd_online
+                    && !n.unclean
+                    && n.kind == NodeKind::Member
+                    && !r.history.contains_key(&ni)
+            })
+        {
+            b.actions[start].runnable = false;
+        }
         if !managed {
             // unmanaged: active ones count as runnable and in place
             b.actions[start].runnable =
