@@ -756,13 +756,16 @@ impl<'a> Assigner<'a> {
         } else if next_role == Role::Stopped {
             None
         } else {
-            self.best_node(r, &table, prefer)
+            let (limited, prefer) = self.limit_utilization(r, &table, prefer);
+            let chosen = self.best_node(r, &limited, prefer);
+            self.tables[r] = limited;
+            chosen
         };
         let chosen = chosen.filter(|&n| {
             if !rr.managed {
                 return true;
             }
-            let w = table.get(&n).copied().unwrap_or(Score::NEG_INF);
+            let w = self.tables[r].get(&n).copied().unwrap_or(Score::NEG_INF);
             w.0 >= 0 && self.available(n)
         });
         for (&n, &s) in &table {
@@ -806,18 +809,146 @@ impl<'a> Assigner<'a> {
         }
     }
 
-    fn utilization_ok(&self, r: RscId, n: NodeId) -> bool {
-        if self.u.options.placement_strategy == "default" {
-            return true;
+    /// Whether node `n` has room for `need` (every attribute the need names;
+    /// a node without the attribute has 0).
+    fn has_capacity(&self, n: NodeId, need: &BTreeMap<String, i64>) -> bool {
+        need.iter()
+            .all(|(k, v)| *v <= self.util_free[n].get(k).copied().unwrap_or(0))
+    }
+
+    /// Pacemaker's `pcmk__colocated_resources`: `r` and everything tied to
+    /// it by mandatory (+INFINITY) colocations, in either direction,
+    /// transitively; a clone does not pull in non-clone dependents.
+    fn colocated_set(&self, orig: RscId, x: RscId, out: &mut Vec<RscId>) {
+        if out.contains(&x) {
+            return;
         }
-        let rr = &self.u.rscs[r];
-        for (k, v) in &rr.utilization {
-            let cap = self.util_free[n].get(k).copied().unwrap_or(0);
-            if *v > cap {
-                return false;
+        out.push(x);
+        for c in self.colocs.iter() {
+            if c.dependent == x && c.primary != orig && c.score == Score::INF {
+                self.colocated_set(orig, c.primary, out);
             }
         }
-        true
+        let x_clone = self.u.rscs[x].kind == RscKind::Clone;
+        for c in self.colocs.iter() {
+            if c.primary == x
+                && c.dependent != orig
+                && c.score == Score::INF
+                && (!x_clone || self.u.rscs[c.dependent].kind == RscKind::Clone)
+            {
+                self.colocated_set(orig, c.dependent, out);
+            }
+        }
+    }
+
+    /// Add the utilization of unassigned `x` (a clone counts one instance,
+    /// the one already listed if any, else its first) to `sum`.
+    fn add_unassigned_utilization(
+        &self,
+        x: RscId,
+        listed: &[RscId],
+        sum: &mut BTreeMap<String, i64>,
+    ) {
+        if self.done[x] {
+            return;
+        }
+        let xr = &self.u.rscs[x];
+        match xr.kind {
+            RscKind::Primitive => {
+                for (k, v) in &xr.utilization {
+                    *sum.entry(k.clone()).or_insert(0) += v;
+                }
+            }
+            RscKind::Group => {
+                for &m in &xr.children {
+                    if !listed.contains(&m) {
+                        self.add_unassigned_utilization(m, listed, sum);
+                    }
+                }
+            }
+            RscKind::Clone => {
+                let mut existing = false;
+                for &i in &xr.children {
+                    if listed.contains(&i) {
+                        existing = true;
+                    } else if self.u.rscs[i].children.iter().any(|g| listed.contains(g)) {
+                        self.add_unassigned_utilization(i, listed, sum);
+                        existing = true;
+                    }
+                }
+                if !existing {
+                    if let Some(&i) = xr.children.first() {
+                        self.add_unassigned_utilization(i, listed, sum);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Pacemaker's `pcmk__ban_insufficient_capacity`: with a placement
+    /// strategy, if some node has room for `r` plus every still unassigned
+    /// resource mandatorily colocated with it, ban the nodes that do not;
+    /// otherwise ban the nodes without room for `r` alone and prefer the
+    /// node with the most free capacity.
+    fn limit_utilization(
+        &self,
+        r: RscId,
+        table: &Table,
+        prefer: Option<NodeId>,
+    ) -> (Table, Option<NodeId>) {
+        let mut t = table.clone();
+        if self.u.options.placement_strategy == "default" {
+            return (t, prefer);
+        }
+        let mut set = Vec::new();
+        self.colocated_set(r, r, &mut set);
+        let mut need = BTreeMap::new();
+        for &x in &set {
+            self.add_unassigned_utilization(x, &set, &mut need);
+        }
+        let usable: Vec<NodeId> = t
+            .iter()
+            .filter(|(n, w)| w.0 >= 0 && self.available(**n))
+            .map(|(n, _)| *n)
+            .collect();
+        let mut most_capable: Option<NodeId> = None;
+        let mut any_capable = false;
+        for &n in &usable {
+            any_capable |= self.has_capacity(n, &need);
+            if most_capable.is_none_or(|m| self.compare_capacity(n, m) < 0) {
+                most_capable = Some(n);
+            }
+        }
+        let own = &self.u.rscs[r].utilization;
+        for &n in &usable {
+            let fits = if any_capable {
+                self.has_capacity(n, &need)
+            } else {
+                self.has_capacity(n, own)
+            };
+            if !fits {
+                t.insert(n, Score::NEG_INF);
+            }
+        }
+        let prefer = if any_capable {
+            prefer
+        } else {
+            prefer.or(most_capable)
+        };
+        (t, prefer)
+    }
+
+    /// Pacemaker's `pcmk__compare_node_capacities`: negative when `x` has
+    /// more free capacity than `y` (one vote per attribute).
+    fn compare_capacity(&self, x: NodeId, y: NodeId) -> i64 {
+        let (fx, fy) = (&self.util_free[x], &self.util_free[y]);
+        let mut vote = 0i64;
+        for k in fx.keys().chain(fy.keys().filter(|k| !fx.contains_key(*k))) {
+            let a = fx.get(k).copied().unwrap_or(0);
+            let b = fy.get(k).copied().unwrap_or(0);
+            vote -= (a - b).signum();
+        }
+        vote
     }
 
     fn best_node(&self, r: RscId, table: &Table, prefer: Option<NodeId>) -> Option<NodeId> {
@@ -827,7 +958,7 @@ impl<'a> Assigner<'a> {
         let minimal = self.u.options.placement_strategy == "minimal";
         let eff = |n: NodeId| -> Score {
             let w = table.get(&n).copied().unwrap_or(Score::NEG_INF);
-            if !self.available(n) || !self.utilization_ok(r, n) {
+            if !self.available(n) {
                 Score::NEG_INF
             } else {
                 w
@@ -843,12 +974,7 @@ impl<'a> Assigner<'a> {
                     }
                     let mut o = std::cmp::Ordering::Equal;
                     if balanced {
-                        let mut vote = 0i64;
-                        for (k, fx) in &self.util_free[x] {
-                            let fy = self.util_free[y].get(k).copied().unwrap_or(0);
-                            vote += (fx - fy).signum();
-                        }
-                        o = 0.cmp(&vote);
+                        o = self.compare_capacity(x, y).cmp(&0);
                     }
                     o.then_with(|| self.num_resources[x].cmp(&self.num_resources[y]))
                 })
