@@ -298,6 +298,13 @@ pub fn create_actions(a: Assigned) -> Actions {
             b.actions[start].optional = false;
         } else if current.is_empty() {
             b.actions[start].optional = false;
+        } else if r.role <= Role::Stopped {
+            // counted active only through a migration record: stop it there
+            // before starting it properly
+            for &s in &stops {
+                b.actions[s].optional = false;
+            }
+            b.actions[start].optional = false;
         } else if r.restart_on.contains(&current[0]) && !r.failed {
             // the agent itself changed: stop it with the old one, start anew
             for &s in &stops {
@@ -821,6 +828,7 @@ fn migrating(a: &Assigned, r: RscId) -> bool {
     if !allow
         || !rr.managed
         || rr.failed
+        || rr.no_migrate
         || rr.running_on.len() != 1
         || rr.pending_start
         || !rr.dangling_migrations.is_empty()

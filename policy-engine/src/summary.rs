@@ -109,10 +109,11 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
     let rr = &u.rscs[r];
     let next = acts.assigned.node[r];
     let next_role = acts.assigned.next_role[r];
+    // active only through a migration record: reported as started there
     let role = if rr.running_on.is_empty() {
         Role::Stopped
     } else {
-        rr.role
+        rr.role.max(Role::Started)
     };
     if !rr.managed {
         return;
@@ -254,6 +255,7 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
     if !allow
         || !rr.managed
         || rr.failed
+        || rr.no_migrate
         || rr.pending_start
         || rr.running_on.len() != 1
         || !rr.dangling_migrations.is_empty()
@@ -322,4 +324,5 @@ fn migratable_simple(u: &crate::unpack::Unpacked, r: RscId) -> bool {
         .unwrap_or(false)
         && rr.managed
         && !rr.failed
+        && !rr.no_migrate
 }

@@ -100,6 +100,8 @@ pub struct HistOp {
     pub expected_rc: i64,
     pub op_status: i64,
     pub last_rc_change: i64,
+    /// `last-rc-change` itself (0 when absent), for ordering ops across nodes.
+    pub rc_change: i64,
     pub op_digest: Option<String>,
     pub restart_digest: Option<String>,
     pub force_restart: Option<String>,
@@ -189,6 +191,8 @@ pub struct Rsc {
     pub forced_stop: bool,
     pub pending_start: bool,
     pub partial_migration: Option<(NodeId, NodeId)>,
+    /// A failed migration forbids migrating again (recovery is stop + start).
+    pub no_migrate: bool,
     /// Sources of completed migrations (migrate_to and migrate_from both
     /// succeeded) that were never stopped: the resource is no longer active
     /// there, but a stop is still due.
@@ -257,6 +261,7 @@ impl Rsc {
             forced_stop: false,
             pending_start: false,
             partial_migration: None,
+            no_migrate: false,
             dangling_migrations: BTreeSet::new(),
             definition_changed: BTreeSet::new(),
             restart_on: BTreeSet::new(),
@@ -1264,6 +1269,7 @@ fn parse_hist_op(e: &Element) -> HistOp {
         expected_rc,
         op_status: i("op-status").unwrap_or(0),
         last_rc_change: i("last-rc-change").or(i("last-run")).unwrap_or(0),
+        rc_change: i("last-rc-change").unwrap_or(0),
         op_digest: e.attr("op-digest").map(str::to_string),
         restart_digest: e.attr("op-restart-digest").map(str::to_string),
         force_restart: e.attr("op-force-restart").map(str::to_string),
@@ -1526,6 +1532,238 @@ fn eval_history(
     h
 }
 
+/// Whether `a` happened after `b`: by call id on the same node, else by
+/// `last-rc-change` when both have one (falling back to call ids); a pending
+/// operation (call id -1) is newer than any completed one.
+fn op_newer(a: &HistOp, b: &HistOp, same_node: bool) -> bool {
+    match (a.call_id == -1, b.call_id == -1) {
+        (true, true) => false,
+        (true, false) => true,
+        (false, true) => false,
+        _ if !same_node && a.rc_change > 0 && b.rc_change > 0 && a.rc_change != b.rc_change => {
+            a.rc_change > b.rc_change
+        }
+        _ => a.call_id > b.call_id,
+    }
+}
+
+/// The history of resource `r` on `node` (empty when it has none).
+fn ops_on(r: &Rsc, node: NodeId) -> &[HistOp] {
+    r.history
+        .get(&node)
+        .map(|h| h.ops.as_slice())
+        .unwrap_or(&[])
+}
+
+/// A start, stop or migration on `node` newer than `op`.
+fn state_change_after(r: &Rsc, node: NodeId, op: &HistOp, same_node: bool) -> bool {
+    ops_on(r, node).iter().any(|o| {
+        !std::ptr::eq(o, op)
+            && matches!(
+                o.task.as_str(),
+                "start" | "stop" | "migrate_to" | "migrate_from"
+            )
+            && op_newer(o, op, same_node)
+    })
+}
+
+/// Whether the resource's state on `node` changed after the migration
+/// events: a newer start/stop/migration there, or a newer monitor that found
+/// it not running. Compared with the event recorded on that node when there
+/// is one (call ids are reliable there), else with the other node's event.
+fn newer_state_after_migrate(
+    r: &Rsc,
+    node: NodeId,
+    uname: &str,
+    migrate_to: Option<&HistOp>,
+    migrate_from: Option<&HistOp>,
+) -> bool {
+    let Some(base) = migrate_from.or(migrate_to) else {
+        return false;
+    };
+    let (op, same_node) = if base.migrate_target.as_deref() == Some(uname) {
+        match migrate_from {
+            Some(f) => (f, true),
+            None => (migrate_to.unwrap_or(base), false),
+        }
+    } else if base.migrate_source.as_deref() == Some(uname) {
+        match migrate_to {
+            Some(t) => (t, true),
+            None => (base, false),
+        }
+    } else {
+        (base, false)
+    };
+    state_change_after(r, node, op, same_node)
+        || ops_on(r, node).iter().any(|o| {
+            !std::ptr::eq(o, op) && o.task == "monitor" && o.rc == 7 && op_newer(o, op, same_node)
+        })
+}
+
+/// The first `task` (migrate_to / migrate_from) on `node` whose other end is
+/// `peer`, optionally only a successful one.
+fn find_migration_op<'a>(
+    r: &'a Rsc,
+    node: NodeId,
+    task: &str,
+    peer: &str,
+    only_ok: bool,
+) -> Option<&'a HistOp> {
+    ops_on(r, node).iter().find(|o| {
+        o.task == task
+            && if task == "migrate_to" {
+                o.migrate_target.as_deref() == Some(peer)
+            } else {
+                o.migrate_source.as_deref() == Some(peer)
+            }
+            && (!only_ok || (o.rc == 0 && o.op_status == 0))
+    })
+}
+
+/// What live-migration records say across the two nodes involved (after each
+/// node's own history has been read): the target may count as active (a
+/// migration that got half way or failed), the source may still need a stop
+/// (a completed migration: "dangling"), a half-done migration may be
+/// continued, or the resource is failed and may not migrate again.
+fn unpack_migrations(u: &mut Unpacked) {
+    for ri in 0..u.rscs.len() {
+        if !u.rscs[ri].is_leaf() || u.rscs[ri].history.is_empty() {
+            continue;
+        }
+        let r = &u.rscs[ri];
+        let node_id = |name: &str| u.nodes.iter().position(|n| n.uname == name);
+        let online = |n: Option<NodeId>| n.is_some_and(|n| u.nodes[n].online);
+        // (node, before): mark active on node, listed ahead of `before`
+        let mut active: Vec<(NodeId, NodeId)> = Vec::new();
+        let mut dangling = Vec::new();
+        let mut dangling_active = Vec::new();
+        let mut failed_on = Vec::new();
+        let mut partial = None;
+        for (&nid, h) in &r.history {
+            let uname = u.nodes[nid].uname.as_str();
+            for op in &h.ops {
+                let (Some(source), Some(target)) =
+                    (op.migrate_source.as_deref(), op.migrate_target.as_deref())
+                else {
+                    continue;
+                };
+                if op.call_id == -1 || op.op_status == -1 {
+                    continue;
+                }
+                let ok = op.rc == 0 && op.op_status == 0;
+                let tid = node_id(target);
+                let sid = node_id(source);
+                match op.task.as_str() {
+                    "migrate_to" if source == uname && ok => {
+                        let source_newer = state_change_after(r, nid, op, true);
+                        let from = tid
+                            .and_then(|t| find_migration_op(r, t, "migrate_from", source, false));
+                        if source_newer && from.is_some() {
+                            continue;
+                        }
+                        let target_newer = tid.is_some_and(|t| {
+                            newer_state_after_migrate(r, t, target, Some(op), from)
+                        });
+                        if source_newer && target_newer {
+                            continue;
+                        }
+                        match from {
+                            Some(f) if f.rc == 0 && f.op_status == 0 => dangling.push(nid),
+                            Some(f) if f.call_id != -1 && f.op_status != -1 => {
+                                if !target_newer && online(tid) {
+                                    active.push((tid.unwrap(), nid));
+                                } else {
+                                    failed_on.push(nid);
+                                }
+                            }
+                            _ => {
+                                if !target_newer && online(tid) {
+                                    active.push((tid.unwrap(), nid));
+                                    if online(Some(nid)) {
+                                        partial = Some((nid, tid.unwrap()));
+                                    }
+                                } else if !source_newer {
+                                    failed_on.push(nid);
+                                }
+                            }
+                        }
+                    }
+                    "migrate_to" if source == uname => {
+                        let Some(t) = tid else { continue };
+                        let from = find_migration_op(r, t, "migrate_from", source, true);
+                        let known = !ops_on(r, t).is_empty();
+                        if known && !newer_state_after_migrate(r, t, target, Some(op), from) {
+                            if online(tid) {
+                                active.push((t, nid));
+                            }
+                        } else if !state_change_after(r, nid, op, true) {
+                            // still active here (the failure says so); the
+                            // stop is due whatever happens to the target
+                            dangling_active.push(nid);
+                        }
+                    }
+                    "migrate_from" if target == uname && !ok => {
+                        let Some(s) = sid else { continue };
+                        let to = find_migration_op(r, s, "migrate_to", target, true);
+                        let known = !ops_on(r, s).is_empty();
+                        if known
+                            && !newer_state_after_migrate(r, s, source, to, Some(op))
+                            && online(sid)
+                        {
+                            active.push((s, nid));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let r = &mut u.rscs[ri];
+        for (n, before) in active {
+            if !r.running_on.contains(&n) {
+                let at = r
+                    .running_on
+                    .iter()
+                    .position(|&x| x == before)
+                    .unwrap_or(r.running_on.len());
+                // active although its own record may say otherwise; the
+                // overall role is left as it is
+                r.running_on.insert(at, n);
+            }
+        }
+        r.dangling_migrations.extend(dangling_active);
+        for nid in dangling {
+            if let Some(h) = r.history.get_mut(&nid) {
+                if h.role > Role::Stopped {
+                    h.role = Role::Stopped;
+                    r.running_on.retain(|&n| n != nid);
+                }
+            }
+            r.dangling_migrations.insert(nid);
+        }
+        if !r.dangling_migrations.is_empty() {
+            r.role = r
+                .history
+                .values()
+                .map(|h| h.role)
+                .filter(|&x| x > Role::Stopped)
+                .max()
+                .unwrap_or(Role::Stopped);
+        }
+        if !failed_on.is_empty() {
+            r.failed = true;
+            r.no_migrate = true;
+            for n in failed_on {
+                if r.running_on.contains(&n) {
+                    r.failed_nodes.insert(n);
+                }
+            }
+        }
+        if partial.is_some() {
+            r.partial_migration = partial;
+        }
+    }
+}
+
 fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
     let Some(status) = cx.root.child("status") else {
         return;
@@ -1638,53 +1876,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             }
         }
     }
-    // completed migrations whose source was never stopped
-    for ri in 0..u.rscs.len() {
-        if !u.rscs[ri].is_leaf() {
-            continue;
-        }
-        let mut dangling = Vec::new();
-        for (&nid, h) in &u.rscs[ri].history {
-            let Some(target) = h.migrating_to.as_deref() else {
-                continue;
-            };
-            if h.role <= Role::Stopped {
-                continue;
-            }
-            let Some(tid) = u.nodes.iter().position(|n| n.uname == target) else {
-                continue;
-            };
-            let source = u.nodes[nid].uname.as_str();
-            let completed = u.rscs[ri].history.get(&tid).is_some_and(|th| {
-                th.ops.iter().any(|o| {
-                    o.task == "migrate_from"
-                        && o.op_status == 0
-                        && o.rc == 0
-                        && o.migrate_source.as_deref() == Some(source)
-                })
-            });
-            if completed {
-                dangling.push(nid);
-            }
-        }
-        let r = &mut u.rscs[ri];
-        for nid in dangling {
-            if let Some(h) = r.history.get_mut(&nid) {
-                h.role = Role::Stopped;
-            }
-            r.running_on.retain(|&n| n != nid);
-            r.dangling_migrations.insert(nid);
-        }
-        if !r.dangling_migrations.is_empty() {
-            r.role = r
-                .history
-                .values()
-                .map(|h| h.role)
-                .filter(|&x| x > Role::Stopped)
-                .max()
-                .unwrap_or(Role::Stopped);
-        }
-    }
+    unpack_migrations(u);
     // a failed resource with a container (meta `container`, inherited from
     // its group) restarts the container where it failed
     for ri in 0..u.rscs.len() {
