@@ -1173,8 +1173,29 @@ impl<'a> Assigner<'a> {
             if cw.0 < 0 || best.is_some_and(|b| cw < b) {
                 continue;
             }
+            let mut members = vec![i];
+            collect_all(&u.rscs, i, &mut members);
+            let backup: Vec<(Table, usize)> = members
+                .iter()
+                .map(|&m| {
+                    let why = self.reasons.get(&m).map_or(0, |v| v.len());
+                    (self.tables[m].clone(), why)
+                })
+                .collect();
             self.set_instance_table(i, &t);
             self.assign(i, Some(cur));
+            if self.instance_node(i).is_some_and(|n| n != cur) {
+                // "not pre-assigning to the current node because another is
+                // better" (e.g. no capacity left there): undo, try in pass 2
+                for (&m, (table, why)) in members.iter().zip(backup) {
+                    self.unassign(m);
+                    self.tables[m] = table;
+                    if let Some(v) = self.reasons.get_mut(&m) {
+                        v.truncate(why);
+                    }
+                }
+                continue;
+            }
             if let Some(n) = self.instance_node(i) {
                 *per_node.entry(n).or_default() += 1;
                 allocated += 1;
@@ -1223,6 +1244,23 @@ impl<'a> Assigner<'a> {
         } else {
             self.node[i]
         }
+    }
+
+    /// Undo the assignment of one resource (not its children), giving back
+    /// the node's capacity.
+    fn unassign(&mut self, r: RscId) {
+        if let Some(n) = self.node[r].take() {
+            if self.u.rscs[r].is_leaf() {
+                self.num_resources[n] -= 1;
+                for (k, v) in &self.u.rscs[r].utilization {
+                    if let Some(f) = self.util_free[n].get_mut(k) {
+                        *f += v;
+                    }
+                }
+            }
+        }
+        self.next_role[r] = Role::Unknown;
+        self.done[r] = false;
     }
 
     fn stop_instance(&mut self, i: RscId) {
