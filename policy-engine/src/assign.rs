@@ -381,50 +381,8 @@ pub fn assign(s: Scored) -> Assigned {
         top_of,
     };
     let mut order: Vec<RscId> = u.top.clone();
-    let mut node_order: Vec<NodeId> = (0..u.nodes.len()).collect();
-    node_order.sort_by_key(|&n| std::cmp::Reverse(u.nodes[n].utilization.values().sum::<i64>()));
     if u.options.placement_strategy != "default" {
-        // priority, then (approximately) the resource's best score
-        order.sort_by(|x, y| {
-            let px = u.rscs[*x].priority;
-            let py = u.rscs[*y].priority;
-            py.cmp(&px).then_with(|| {
-                let bx = a.tables[*x]
-                    .values()
-                    .max()
-                    .copied()
-                    .unwrap_or(Score::NEG_INF);
-                let by = a.tables[*y]
-                    .values()
-                    .max()
-                    .copied()
-                    .unwrap_or(Score::NEG_INF);
-                let cx = u.rscs[*x]
-                    .running_on
-                    .first()
-                    .and_then(|n| a.tables[*x].get(n))
-                    .copied()
-                    .unwrap_or(bx);
-                let cy = u.rscs[*y]
-                    .running_on
-                    .first()
-                    .and_then(|n| a.tables[*y].get(n))
-                    .copied()
-                    .unwrap_or(by);
-                cy.cmp(&cx).then_with(|| {
-                    // then their scores on each node, nodes with the most
-                    // capacity first
-                    for &n in &node_order {
-                        let sx = a.tables[*x].get(&n).copied().unwrap_or(Score::NEG_INF);
-                        let sy = a.tables[*y].get(&n).copied().unwrap_or(Score::NEG_INF);
-                        if sx != sy {
-                            return sy.cmp(&sx);
-                        }
-                    }
-                    std::cmp::Ordering::Equal
-                })
-            })
-        });
+        order = a.sort_for_placement(order);
     }
     // remote connections first
     let (remotes, rest): (Vec<RscId>, Vec<RscId>) = order.into_iter().partition(|&r| {
@@ -492,6 +450,186 @@ pub fn assign(s: Scored) -> Assigned {
 impl<'a> Assigner<'a> {
     fn available(&self, n: NodeId) -> bool {
         self.u.nodes[n].available()
+    }
+
+    /// Pacemaker's `sort_resources`/`cmp_resources`, used with a placement
+    /// strategy: priority first; then the score on the current node (a
+    /// resource active nowhere counts its priority); then the scores on
+    /// each node, nodes taken in `pcmk__sort_nodes` order before any
+    /// assignment. Scores are the resource's own table plus its "this with"
+    /// colocations (attenuated, recursively), as `add_colocated_node_scores`
+    /// computes them.
+    fn sort_for_placement(&self, mut order: Vec<RscId>) -> Vec<RscId> {
+        let u = self.u;
+        let strategy = u.options.placement_strategy.as_str();
+        let mut nodes: Vec<NodeId> = (0..u.nodes.len()).collect();
+        let weight = |n: NodeId| {
+            if u.nodes[n].available() {
+                u.nodes[n].base_score
+            } else {
+                Score::NEG_INF
+            }
+        };
+        nodes.sort_by(|&x, &y| {
+            weight(y)
+                .cmp(&weight(x))
+                .then_with(|| {
+                    if strategy == "balanced" {
+                        self.compare_capacity(x, y).cmp(&0)
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                })
+                .then_with(|| u.nodes[x].uname.as_bytes().cmp(u.nodes[y].uname.as_bytes()))
+        });
+        let keys: BTreeMap<RscId, (Score, Vec<Option<Score>>)> = order
+            .iter()
+            .map(|&r| {
+                let t = self.sort_scores(r);
+                let mut ls = Vec::new();
+                leaves(&u.rscs, r, &mut ls);
+                let current = ls
+                    .iter()
+                    .find_map(|&l| u.rscs[l].running_on.first().copied());
+                let prio = Score(u.rscs[r].priority);
+                let cur = current.and_then(|n| t.get(&n).copied()).unwrap_or(prio);
+                (r, (cur, nodes.iter().map(|n| t.get(n).copied()).collect()))
+            })
+            .collect();
+        order.sort_by(|x, y| {
+            let (px, py) = (u.rscs[*x].priority, u.rscs[*y].priority);
+            py.cmp(&px).then_with(|| {
+                let (cx, nx) = &keys[x];
+                let (cy, ny) = &keys[y];
+                cy.cmp(cx).then_with(|| {
+                    for (a, b) in nx.iter().zip(ny) {
+                        if let (Some(a), Some(b)) = (a, b) {
+                            if a != b {
+                                return b.cmp(a);
+                            }
+                        }
+                    }
+                    std::cmp::Ordering::Equal
+                })
+            })
+        });
+        order
+    }
+
+    /// The scores `cmp_resources` compares for top-level resource `r`.
+    fn sort_scores(&self, r: RscId) -> Table {
+        let mut visited = vec![r];
+        let rr = &self.u.rscs[r];
+        if rr.kind == RscKind::Group {
+            // the first member's own scores, then the group's dependents
+            let mut work = self.effective_table(r);
+            for c in self.u.colocations.iter().filter(|c| c.primary == r) {
+                let f = c.score.0 as f64 / INFINITY as f64;
+                self.merge_scores(
+                    &mut work,
+                    c.dependent,
+                    &c.node_attribute,
+                    f,
+                    false,
+                    &mut visited,
+                );
+            }
+            return work;
+        }
+        let mut work = self.effective_table(r);
+        if self.can_run_any(&work) {
+            for c in self.u.colocations.iter().filter(|c| c.dependent == r) {
+                let f = c.score.0 as f64 / INFINITY as f64;
+                self.merge_scores(
+                    &mut work,
+                    c.primary,
+                    &c.node_attribute,
+                    f,
+                    true,
+                    &mut visited,
+                );
+            }
+        }
+        work
+    }
+
+    fn can_run_any(&self, t: &Table) -> bool {
+        t.iter().any(|(n, v)| v.0 >= 0 && self.available(*n))
+    }
+
+    /// `add_colocated_node_scores` with a non-empty table: add `other`'s
+    /// best score per attribute value times `factor`, then follow `other`'s
+    /// own colocations (this-with when `forward`, else with-this); the whole
+    /// contribution is rolled back if no node stays usable.
+    fn merge_scores(
+        &self,
+        work: &mut Table,
+        other: RscId,
+        attr: &str,
+        factor: f64,
+        forward: bool,
+        visited: &mut Vec<RscId>,
+    ) {
+        if visited.contains(&other) {
+            return;
+        }
+        visited.push(other);
+        let or = &self.u.rscs[other];
+        let mut w = work.clone();
+        let dt = self.effective_table(other);
+        let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(attr).cloned();
+        for (n, v) in w.iter_mut() {
+            let a = attr_of(*n);
+            let best = dt
+                .iter()
+                .filter(|(m, _)| self.available(**m) && attr_of(**m) == a)
+                .map(|(_, s)| *s)
+                .max()
+                .unwrap_or(Score::NEG_INF);
+            if factor < 0.0 && best.0 < 0 {
+                continue;
+            }
+            let prod = factor * best.0 as f64;
+            let mut x = prod.round() as i64;
+            if x == 0 && best.0 != 0 {
+                x = if factor < 0.0 { -1 } else { 1 };
+            }
+            *v = v.add(Score(x));
+        }
+        if self.can_run_any(&w) {
+            let sign = if factor < 0.0 { -1.0 } else { 1.0 };
+            let next: Vec<(RscId, String, f64)> = self
+                .u
+                .colocations
+                .iter()
+                .filter(|c| {
+                    if or.kind == RscKind::Group {
+                        c.primary == other
+                    } else if forward {
+                        c.dependent == other
+                    } else {
+                        c.primary == other && c.influence
+                    }
+                })
+                .map(|c| {
+                    let o = if or.kind == RscKind::Group || !forward {
+                        c.dependent
+                    } else {
+                        c.primary
+                    };
+                    (
+                        o,
+                        c.node_attribute.clone(),
+                        sign * c.score.0 as f64 / INFINITY as f64,
+                    )
+                })
+                .collect();
+            for (o, a, f) in next {
+                self.merge_scores(&mut w, o, &a, f, forward, visited);
+            }
+            *work = w;
+        }
+        visited.pop();
     }
 
     fn reason(&mut self, r: RscId, s: String) {
