@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Cases with a non-empty expected Transition Summary that must pass.
-const FLOOR_NON_EMPTY: usize = 421;
+const FLOOR_NON_EMPTY: usize = 425;
 /// Cases with an empty expected Transition Summary that must pass.
 const FLOOR_EMPTY: usize = 99;
 
