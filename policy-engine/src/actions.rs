@@ -27,6 +27,11 @@ pub struct Action {
     pub fence: Option<(NodeId, String)>,
     /// Pseudo actions that are runnable when any one input is.
     pub one_or_more: Option<usize>,
+    /// Shown in the graph although optional (Pacemaker's "print always": a
+    /// container's pseudo op whose member action is required).
+    pub printed: bool,
+    /// For a `cancel` action: the name of the recurring op it cancels.
+    pub cancels: Option<String>,
 }
 
 /// Ordering flags (a subset of Pacemaker's `pe_ordering`).
@@ -45,6 +50,9 @@ pub mod flags {
     /// Mandatory but asymmetrical: an unrunnable first blocks a then that
     /// has to happen, nothing else.
     pub const ASYMMETRICAL: u32 = 256;
+    /// Added after propagation for the graph only (probes, monitors):
+    /// never consulted for what the summary shows.
+    pub const GRAPH_ONLY: u32 = 512;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,18 +90,19 @@ impl Actions {
     }
 }
 
-struct B<'a> {
-    a: &'a Assigned,
-    actions: Vec<Action>,
-    orderings: Vec<Ordering>,
-    by_key: BTreeMap<(Option<RscId>, String, Option<NodeId>), ActionId>,
+/// The actions stage while it is being built (shared with [`crate::monitors`]).
+pub(crate) struct B<'a> {
+    pub(crate) a: &'a Assigned,
+    pub(crate) actions: Vec<Action>,
+    pub(crate) orderings: Vec<Ordering>,
+    pub(crate) by_key: BTreeMap<(Option<RscId>, String, Option<NodeId>), ActionId>,
 }
 
 impl<'a> B<'a> {
-    fn u(&self) -> &'a Unpacked {
+    pub(crate) fn u(&self) -> &'a Unpacked {
         &self.a.scored.unpacked
     }
-    fn action(
+    pub(crate) fn action(
         &mut self,
         rsc: Option<RscId>,
         task: &str,
@@ -120,12 +129,14 @@ impl<'a> B<'a> {
             reason: None,
             fence: None,
             one_or_more: None,
+            printed: false,
+            cancels: None,
         });
         let i = self.actions.len() - 1;
         self.by_key.insert(key, i);
         i
     }
-    fn order(&mut self, first: ActionId, then: ActionId, flags: u32) {
+    pub(crate) fn order(&mut self, first: ActionId, then: ActionId, flags: u32) {
         if first != then {
             self.orderings.push(Ordering { first, then, flags });
         }
@@ -135,7 +146,7 @@ impl<'a> B<'a> {
             self.actions[a].reason = Some(r.to_string());
         }
     }
-    fn find_all(&self, rsc: RscId, task: &str) -> Vec<ActionId> {
+    pub(crate) fn find_all(&self, rsc: RscId, task: &str) -> Vec<ActionId> {
         self.by_key
             .range((Some(rsc), task.to_string(), None)..)
             .take_while(|((r, t, _), _)| *r == Some(rsc) && t == task)
@@ -544,6 +555,8 @@ pub fn create_actions(a: Assigned) -> Actions {
         }
     }
     propagate(&mut b);
+    // graph-only actions: they never change what the summary shows
+    crate::monitors::add(&mut b, &fenced);
     let (actions, orderings, by_key) = (b.actions, b.orderings, b.by_key);
     Actions {
         assigned: a,

@@ -28,13 +28,20 @@ pub struct Graph {
 /// Operation key (`rsc_task_interval`) of an action.
 pub fn op_key(u: &Unpacked, a: &crate::actions::Action) -> String {
     match a.rsc {
-        Some(r) => format!("{}_{}_{}", u.rscs[r].id, a.task, a.interval_ms),
+        Some(r) => format!(
+            "{}_{}_{}",
+            u.rscs[r].id,
+            a.cancels.as_deref().unwrap_or(&a.task),
+            a.interval_ms
+        ),
         None => a.task.clone(),
     }
 }
 
+/// In the graph: runnable and required (or shown anyway, see
+/// [`crate::monitors`]).
 pub fn is_executed(a: &crate::actions::Action) -> bool {
-    !a.optional && a.runnable
+    (!a.optional || a.printed) && a.runnable
 }
 
 pub fn build(acts: &Actions) -> Graph {

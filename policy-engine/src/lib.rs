@@ -36,6 +36,7 @@ pub mod constraints;
 pub mod digest;
 pub mod graph;
 pub mod model;
+pub mod monitors;
 pub mod render;
 pub mod rules;
 pub mod score;

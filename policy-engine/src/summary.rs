@@ -276,7 +276,11 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
     let start_id = acts.by_key[&(Some(r), "start".to_string(), Some(n))];
     for o in &acts.orderings {
         if o.then != start_id
-            || o.flags & (crate::actions::flags::INTERNAL | crate::actions::flags::COLOCATION) != 0
+            || o.flags
+                & (crate::actions::flags::INTERNAL
+                    | crate::actions::flags::COLOCATION
+                    | crate::actions::flags::GRAPH_ONLY)
+                != 0
         {
             continue;
         }

@@ -1,7 +1,10 @@
 //! Conformance gate: runs `tandem-simulate` over the visible Pacemaker
 //! scheduler corpus (`../shared/conformance/scheduler`, read at run time)
-//! through the corpus's own runner, prints the pass counts, and fails if they
-//! drop below the ratchet floors below (which may only go up).
+//! through the corpus's own runner (once, with `--graph`), prints the pass
+//! counts, and fails if they drop below the ratchet floors below (which may
+//! only go up). The two summary counts use the Transition Summary criterion
+//! alone (the runner's `ts_ok`, as a run without `--graph` would judge); the
+//! graph count needs both the summary and the transition graph to match.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,6 +14,8 @@ use std::process::Command;
 const FLOOR_NON_EMPTY: usize = 425;
 /// Cases with an empty expected Transition Summary that must pass.
 const FLOOR_EMPTY: usize = 99;
+/// Cases whose Transition Summary and transition graph (`-G`) both match.
+const FLOOR_GRAPH: usize = 195;
 
 fn corpus() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/scheduler");
@@ -30,7 +35,7 @@ fn transition_summary_conformance() {
     let status = Command::new("python3")
         .arg(dir.join("run.py"))
         .arg(&dir)
-        .args(["--sim", sim, "--jobs", "2", "--json"])
+        .args(["--sim", sim, "--jobs", "2", "--graph", "--json"])
         .arg(&out_json)
         .env("LC_ALL", "C")
         .output()
@@ -40,22 +45,31 @@ fn transition_summary_conformance() {
         "runner produced no results: {}",
         String::from_utf8_lossy(&status.stderr)
     );
-    // name -> ok, via python's json module (no JSON parser in this crate)
+    // name -> (summary ok, both ok), via python's json module (no JSON
+    // parser in this crate). Summary ok: `ts_ok` and no failure other than
+    // the graph's (a crash or timeout fails both).
     let listing = Command::new("python3")
         .args([
             "-c",
-            "import json,sys\nfor c in json.load(open(sys.argv[1])): print(c['name'], int(bool(c['ok'])))",
+            "import json,sys\n\
+             g=('graph','no expected graph','no graph written')\n\
+             for c in json.load(open(sys.argv[1])):\n\
+             \x20ts=bool(c.get('ts_ok')) and all(w.startswith(g) for w in c['why'] if w!='Transition Summary differs')\n\
+             \x20print(c['name'], int(ts), int(bool(c['ok'])))",
         ])
         .arg(&out_json)
         .output()
         .expect("python3");
-    let results: BTreeMap<String, bool> = String::from_utf8_lossy(&listing.stdout)
+    let results: BTreeMap<String, (bool, bool)> = String::from_utf8_lossy(&listing.stdout)
         .lines()
         .filter_map(|l| {
-            let (n, ok) = l.rsplit_once(' ')?;
-            Some((n.to_string(), ok == "1"))
+            let mut it = l.rsplitn(3, ' ');
+            let both = it.next()? == "1";
+            let ts = it.next()? == "1";
+            Some((it.next()?.to_string(), (ts, both)))
         })
         .collect();
+    let graph_ok = results.values().filter(|(_, both)| *both).count();
     // index.csv: name,split,features,args,nodes,primitives,ts_lines,...
     let index = std::fs::read_to_string(dir.join("index.csv")).expect("index.csv");
     let mut non_empty = (0usize, 0usize);
@@ -68,7 +82,7 @@ fn transition_summary_conformance() {
         }
         let name = cols[0];
         let ts_lines: usize = cols[6].parse().unwrap_or(0);
-        let ok = *results.get(name).unwrap_or(&false);
+        let ok = results.get(name).is_some_and(|r| r.0);
         if ts_lines == 0 {
             empty.1 += 1;
             empty.0 += ok as usize;
@@ -91,6 +105,11 @@ fn transition_summary_conformance() {
         "  empty-summary cases passed:     {} / {}",
         empty.0, empty.1
     );
+    println!(
+        "  summary + graph cases passed:   {} / {}",
+        graph_ok,
+        results.len()
+    );
     println!("  per family (non-empty cases):");
     for (f, (p, n)) in &families {
         println!(
@@ -109,5 +128,11 @@ fn transition_summary_conformance() {
         "empty-summary passes fell to {} (floor {})",
         empty.0,
         FLOOR_EMPTY
+    );
+    assert!(
+        graph_ok >= FLOOR_GRAPH,
+        "summary+graph passes fell to {} (floor {})",
+        graph_ok,
+        FLOOR_GRAPH
     );
 }

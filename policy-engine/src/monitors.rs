@@ -1,0 +1,419 @@
+//! Graph-only actions, added once the summary-relevant flags have settled:
+//! start-up probes (`monitor` with interval 0), recurring monitors and their
+//! cancellations, and "print always" marking of container pseudo ops. None of
+//! these change which resources start, stop, promote or demote; they only add
+//! nodes and edges to the transition graph (Pacemaker's
+//! `pcmk_sched_probes.c` and `pcmk_sched_recurring.c`).
+//!
+//! Rules, as Pacemaker 2.1.5 applies them:
+//! * **Probes**: on every online, clean node, each primitive whose state there
+//!   is unknown (no history entry) gets `rsc_monitor_0`, unless it is an
+//!   orphan, lives in a container, is a fence device or a remote connection on
+//!   a remote node, or discovery is disabled there (`resource-discovery`
+//!   `never`, or `exclusive` elsewhere). Anonymous clones probe one instance
+//!   per node: the one known there, else the one placed there, else the
+//!   first. The probe is ordered before the start of the resource (of the
+//!   whole clone for clone instances).
+//! * **Probe before stop**: for an ordering "X stop then Y action" between two
+//!   resources, X's probes are ordered before that action too.
+//! * **Probe before restart**: if a probe precedes a start that (through
+//!   implies-then orderings or a container's members) forces another
+//!   primitive's start, the probe also precedes that primitive's real stops.
+//! * **Recurring monitors**: each enabled `op` with an interval, on the node
+//!   the resource is assigned to, when its `role` matches the next role (no
+//!   role: any role but Promoted). It is optional only if the start is
+//!   optional and the op is already active there; ordered after the start,
+//!   and after the promote (next role Promoted) or demote (currently
+//!   Promoted). An active op whose role no longer matches is cancelled
+//!   before the promote, demote or stop.
+//! * **Print always**: a group's or clone's `start`/`stop`/`promote`/`demote`
+//!   pseudo op is shown when one of its members' matching actions is
+//!   required, even though the pseudo op itself stays optional.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::actions::{flags, Action, ActionId, B};
+use crate::model::*;
+use crate::unpack::*;
+
+const G: u32 = flags::GRAPH_ONLY;
+
+/// Add the graph-only actions and orderings (see the module docs).
+pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
+    mark_printed(b);
+    let probes = add_probes(b);
+    probe_before_stops(b, &probes);
+    probe_before_restarts(b, &probes);
+    add_recurring(b);
+}
+
+/// Container pseudo ops shown because a member's action is required.
+fn mark_printed(b: &mut B) {
+    let u = b.u();
+    for ri in (0..u.rscs.len()).rev() {
+        let r = &u.rscs[ri];
+        if r.is_leaf() {
+            continue;
+        }
+        for t in ["start", "stop", "promote", "demote"] {
+            let Some(&pa) = b.by_key.get(&(Some(ri), t.to_string(), None)) else {
+                continue;
+            };
+            let any = r.children.iter().any(|&c| {
+                b.find_all(c, t)
+                    .iter()
+                    .any(|&x| !b.actions[x].optional || b.actions[x].printed)
+            });
+            if any && b.actions[pa].optional {
+                b.actions[pa].printed = true;
+            }
+        }
+    }
+}
+
+fn new_action(
+    b: &mut B,
+    rsc: RscId,
+    task: &str,
+    interval_ms: u64,
+    node: NodeId,
+    optional: bool,
+    runnable: bool,
+) -> ActionId {
+    let key_task = if task == "cancel" || interval_ms > 0 {
+        format!("{task}_{interval_ms}")
+    } else {
+        task.to_string()
+    };
+    let key = (Some(rsc), key_task, Some(node));
+    if let Some(&i) = b.by_key.get(&key) {
+        return i;
+    }
+    b.actions.push(Action {
+        rsc: Some(rsc),
+        task: task.to_string(),
+        interval_ms,
+        node: Some(node),
+        pseudo: false,
+        optional,
+        runnable,
+        reason: None,
+        fence: None,
+        one_or_more: None,
+        printed: false,
+        cancels: None,
+    });
+    let i = b.actions.len() - 1;
+    b.by_key.insert(key, i);
+    i
+}
+
+fn ancestors(u: &Unpacked, mut r: RscId) -> Vec<RscId> {
+    let mut out = vec![r];
+    while let Some(p) = u.rscs[r].parent {
+        out.push(p);
+        r = p;
+    }
+    out
+}
+
+/// Whether discovery of leaf `l` is allowed on node `n`.
+fn discovery_allowed(u: &Unpacked, l: RscId, n: NodeId) -> bool {
+    let anc = ancestors(u, l);
+    let mut exclusive = false;
+    let mut exclusive_here = false;
+    for loc in &u.locations {
+        if !anc.contains(&loc.rsc) {
+            continue;
+        }
+        let here = loc.scores.iter().any(|(x, _)| *x == n);
+        match loc.discovery.as_deref() {
+            Some("never") if here => return false,
+            Some("exclusive") => {
+                exclusive = true;
+                exclusive_here |= here;
+            }
+            _ => {}
+        }
+    }
+    !exclusive || exclusive_here
+}
+
+fn known_on(u: &Unpacked, r: RscId, n: NodeId) -> bool {
+    let mut ls = Vec::new();
+    leaves(&u.rscs, r, &mut ls);
+    ls.iter().any(|&l| u.rscs[l].history.contains_key(&n))
+}
+
+fn is_remote_connection(u: &Unpacked, r: RscId) -> bool {
+    u.nodes
+        .iter()
+        .any(|n| n.kind != NodeKind::Member && n.remote_rsc.as_deref() == Some(&u.rscs[r].id))
+}
+
+fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
+    let u = b.u();
+    let rr = &u.rscs[r];
+    let node = &u.nodes[n];
+    if node.kind != NodeKind::Member && (rr.is_stonith() || is_remote_connection(u, r)) {
+        return;
+    }
+    match rr.kind {
+        RscKind::Group => {
+            for c in rr.children.clone() {
+                probe_rsc(b, c, n, out);
+            }
+            return;
+        }
+        RscKind::Clone if rr.unique => {
+            for c in rr.children.clone() {
+                probe_rsc(b, c, n, out);
+            }
+            return;
+        }
+        RscKind::Clone => {
+            let ch = &rr.children;
+            let pick = ch
+                .iter()
+                .copied()
+                .find(|&c| known_on(u, c, n))
+                .or_else(|| ch.iter().copied().find(|&c| b.a.node[c] == Some(n)))
+                .or_else(|| ch.first().copied());
+            if let Some(c) = pick {
+                probe_rsc(b, c, n, out);
+            }
+            return;
+        }
+        RscKind::Primitive => {}
+    }
+    if rr.meta.contains_key("container") && !is_remote_connection(u, r) {
+        return;
+    }
+    if rr.orphan || rr.history.contains_key(&n) || !discovery_allowed(u, r, n) {
+        return;
+    }
+    let p = new_action(b, r, "monitor", 0, n, false, true);
+    out.push(p);
+    let top = clone_of(&u.rscs, r).unwrap_or(r);
+    for s in b.find_all(top, "start") {
+        b.order(p, s, G | flags::OPTIONAL);
+    }
+}
+
+fn add_probes(b: &mut B) -> Vec<ActionId> {
+    let u = b.u();
+    let mut out = Vec::new();
+    for (ni, n) in u.nodes.iter().enumerate() {
+        if !n.online || n.unclean || n.pending {
+            continue;
+        }
+        for ri in 0..u.rscs.len() {
+            if u.rscs[ri].parent.is_none() {
+                probe_rsc(b, ri, ni, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// "X stop then Y" implies "X's probes then Y".
+fn probe_before_stops(b: &mut B, probes: &[ActionId]) {
+    let mut by_rsc: BTreeMap<RscId, Vec<ActionId>> = BTreeMap::new();
+    for &p in probes {
+        if let Some(r) = b.actions[p].rsc {
+            by_rsc.entry(r).or_default().push(p);
+        }
+    }
+    let mut add = Vec::new();
+    for o in &b.orderings {
+        let f = &b.actions[o.first];
+        let t = &b.actions[o.then];
+        let (Some(fr), Some(tr)) = (f.rsc, t.rsc) else {
+            continue;
+        };
+        if f.task != "stop" || fr == tr {
+            continue;
+        }
+        if let Some(ps) = by_rsc.get(&fr) {
+            for &p in ps {
+                add.push((p, o.then));
+            }
+        }
+    }
+    for (p, t) in add {
+        b.order(p, t, G | flags::OPTIONAL);
+    }
+}
+
+/// A probe before a start that forces other primitives to restart also
+/// precedes their stops (and demotes, for promotes).
+fn probe_before_restarts(b: &mut B, probes: &[ActionId]) {
+    let u = b.u();
+    let mut succ: BTreeMap<ActionId, Vec<(ActionId, u32)>> = BTreeMap::new();
+    for o in &b.orderings {
+        succ.entry(o.first).or_default().push((o.then, o.flags));
+    }
+    let mut add: Vec<(ActionId, ActionId)> = Vec::new();
+    for &p in probes {
+        let Some(pr) = b.actions[p].rsc else { continue };
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<ActionId> = succ
+            .get(&p)
+            .map(|v| v.iter().map(|x| x.0).collect())
+            .unwrap_or_default();
+        while let Some(after) = stack.pop() {
+            if !seen.insert(after) {
+                continue;
+            }
+            let aa = &b.actions[after];
+            let Some(ar) = aa.rsc else { continue };
+            let akind = u.rscs[ar].kind;
+            if akind == RscKind::Primitive && ar != pr {
+                let other = match aa.task.as_str() {
+                    "start" => Some("stop"),
+                    "promote" => Some("demote"),
+                    _ => None,
+                };
+                if let Some(o) = other {
+                    for x in b.find_all(ar, o) {
+                        if !b.actions[x].pseudo {
+                            add.push((p, x));
+                        }
+                    }
+                }
+            }
+            let compatible = if akind == RscKind::Clone && u.rscs[ar].interleave {
+                let pn = b.a.node[pr];
+                Some(
+                    u.rscs[ar]
+                        .children
+                        .iter()
+                        .copied()
+                        .find(|&c| pn.is_some() && b.a.node[c] == pn),
+                )
+            } else {
+                None
+            };
+            for &(next, fl) in succ.get(&after).map(Vec::as_slice).unwrap_or(&[]) {
+                if fl & flags::IMPLIES_THEN == 0 {
+                    let nr = b.actions[next].rsc;
+                    let Some(nr) = nr else { continue };
+                    if akind == RscKind::Primitive
+                        || u.rscs[pr].parent == Some(ar)
+                        || u.rscs[nr].kind == RscKind::Clone
+                        || u.rscs[nr].parent != Some(ar)
+                    {
+                        continue;
+                    }
+                    if let Some(c) = compatible {
+                        if c != Some(nr) {
+                            continue;
+                        }
+                    }
+                }
+                stack.push(next);
+            }
+        }
+    }
+    for (p, x) in add {
+        b.order(p, x, G | flags::OPTIONAL);
+    }
+}
+
+const CANNOT_RECUR: &[&str] = &[
+    "stop",
+    "start",
+    "demote",
+    "promote",
+    "reload-agent",
+    "migrate_to",
+    "migrate_from",
+];
+
+fn add_recurring(b: &mut B) {
+    let u = b.u();
+    for l in 0..u.rscs.len() {
+        let r = &u.rscs[l];
+        if !r.is_leaf() || r.blocked {
+            continue;
+        }
+        let maint =
+            u.options.maintenance_mode || r.meta.get("maintenance").is_some_and(|v| is_true(v));
+        if maint {
+            continue;
+        }
+        let Some(node) = b.a.node[l] else { continue };
+        if u.nodes[node].maintenance {
+            continue;
+        }
+        let next_role = b.a.next_role[l];
+        if next_role == Role::Stopped && r.managed {
+            continue;
+        }
+        let Some(&start) = b.by_key.get(&(Some(l), "start".to_string(), Some(node))) else {
+            continue;
+        };
+        for op in &r.ops {
+            if op.interval_ms == 0
+                || !op.enabled
+                || op.role == Some(Role::Stopped)
+                || CANNOT_RECUR.contains(&op.name.as_str())
+            {
+                continue;
+            }
+            let dups = r
+                .ops
+                .iter()
+                .filter(|o| o.name == op.name && o.interval_ms == op.interval_ms)
+                .count();
+            if dups > 1 {
+                continue;
+            }
+            let active = r.history.get(&node).is_some_and(|h| {
+                h.active_recurring
+                    .contains(&(op.name.clone(), op.interval_ms))
+            });
+            let optional = b.actions[start].optional && active;
+            let mismatch = match op.role {
+                Some(role) => role != next_role,
+                None => next_role == Role::Promoted,
+            };
+            if mismatch {
+                if optional {
+                    let c = new_action(b, l, "cancel", op.interval_ms, node, false, true);
+                    b.actions[c].cancels = Some(op.name.clone());
+                    let after = match r.role {
+                        Role::Unpromoted | Role::Started => match next_role {
+                            Role::Promoted => Some("promote"),
+                            Role::Stopped => Some("stop"),
+                            _ => None,
+                        },
+                        Role::Promoted => Some("demote"),
+                        _ => None,
+                    };
+                    if let Some(t) = after {
+                        for x in b.find_all(l, t) {
+                            b.order(c, x, G | flags::RUNNABLE_LEFT);
+                        }
+                    }
+                }
+                continue;
+            }
+            let n = &u.nodes[node];
+            let runnable = b.actions[start].runnable && n.online && !n.unclean;
+            let m = new_action(b, l, &op.name, op.interval_ms, node, optional, runnable);
+            if r.managed {
+                b.order(start, m, G | flags::IMPLIES_THEN | flags::RUNNABLE_LEFT);
+                if next_role == Role::Promoted {
+                    for x in b.find_all(l, "promote") {
+                        b.order(x, m, G | flags::OPTIONAL | flags::RUNNABLE_LEFT);
+                    }
+                } else if r.role == Role::Promoted {
+                    for x in b.find_all(l, "demote") {
+                        b.order(x, m, G | flags::OPTIONAL | flags::RUNNABLE_LEFT);
+                    }
+                }
+            }
+        }
+    }
+}
