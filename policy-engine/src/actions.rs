@@ -53,6 +53,11 @@ pub mod flags {
     /// Added after propagation for the graph only (probes, monitors):
     /// never consulted for what the summary shows.
     pub const GRAPH_ONLY: u32 = 512;
+    /// Used for flag propagation only; Pacemaker has no such ordering, so it
+    /// is no edge of the graph (a member's action back to its container's
+    /// pseudo op; a configured ordering's effect on the members of a
+    /// container, which Pacemaker reaches through the container's own op).
+    pub const NO_EDGE: u32 = 1024;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -90,7 +95,7 @@ impl Actions {
     }
 }
 
-/// The actions stage while it is being built (shared with [`crate::monitors`]).
+/// The actions stage while it is being built (shared with [`crate::graph_ops`]).
 pub(crate) struct B<'a> {
     pub(crate) a: &'a Assigned,
     pub(crate) actions: Vec<Action>,
@@ -444,7 +449,11 @@ pub fn create_actions(a: Assigned) -> Actions {
                         flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL
                     };
                     b.order(ca, pd, fl);
-                    b.order(ca, pa, flags::IMPLIES_FIRST | flags::INTERNAL);
+                    b.order(
+                        ca,
+                        pa,
+                        flags::IMPLIES_FIRST | flags::INTERNAL | flags::NO_EDGE,
+                    );
                 }
             }
             if r.kind == RscKind::Clone {
@@ -556,7 +565,7 @@ pub fn create_actions(a: Assigned) -> Actions {
     }
     propagate(&mut b);
     // graph-only actions: they never change what the summary shows
-    crate::monitors::add(&mut b, &fenced);
+    crate::graph_ops::add(&mut b, &fenced);
     let (actions, orderings, by_key) = (b.actions, b.orderings, b.by_key);
     Actions {
         assigned: a,
@@ -675,7 +684,8 @@ fn apply_order(
                     continue;
                 }
             }
-            b.order(f, t, fl);
+            let member = b.actions[t].rsc != Some(then);
+            b.order(f, t, if member { fl | flags::NO_EDGE } else { fl });
         }
     }
 }

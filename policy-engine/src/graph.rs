@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::actions::{ActionId, Actions};
+use crate::actions::{flags, ActionId, Actions};
 use crate::unpack::Unpacked;
 
 /// A graph node: an executed action with its stable key.
@@ -39,7 +39,7 @@ pub fn op_key(u: &Unpacked, a: &crate::actions::Action) -> String {
 }
 
 /// In the graph: runnable and required (or shown anyway, see
-/// [`crate::monitors`]).
+/// [`crate::graph_ops`]).
 pub fn is_executed(a: &crate::actions::Action) -> bool {
     (!a.optional || a.printed) && a.runnable
 }
@@ -68,6 +68,7 @@ pub fn build(acts: &Actions) -> Graph {
     let mut edges: Vec<(NodeIndex, NodeIndex)> = acts
         .orderings
         .iter()
+        .filter(|o| o.flags & (flags::NO_EDGE | flags::COLOCATION) == 0)
         .filter_map(|o| Some((*g.index.get(&o.first)?, *g.index.get(&o.then)?)))
         .collect();
     edges.sort();

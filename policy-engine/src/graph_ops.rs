@@ -26,6 +26,10 @@
 //!   and after the promote (next role Promoted) or demote (currently
 //!   Promoted). An active op whose role no longer matches is cancelled
 //!   before the promote, demote or stop.
+//! * **Container brackets**: a group's or clone's `start` precedes its
+//!   `running`, `stop` its `stopped`, and `stopped` its `start`; a
+//!   promotable clone also orders `demote` → `demoted` → `stop`/`start`/
+//!   `promote` and `stopped`/`running` → `promote`.
 //! * **Print always**: a group's or clone's `start`/`stop`/`promote`/`demote`
 //!   pseudo op is shown when one of its members' matching actions is
 //!   required, even though the pseudo op itself stays optional.
@@ -41,6 +45,7 @@ const G: u32 = flags::GRAPH_ONLY;
 /// Add the graph-only actions and orderings (see the module docs).
 pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     mark_printed(b);
+    container_brackets(b);
     let probes = add_probes(b);
     probe_before_stops(b, &probes);
     probe_before_restarts(b, &probes);
@@ -66,6 +71,45 @@ fn mark_printed(b: &mut B) {
             });
             if any && b.actions[pa].optional {
                 b.actions[pa].printed = true;
+            }
+        }
+    }
+}
+
+/// An ordering Pacemaker has too (not a propagation-only link).
+fn is_real(fl: u32) -> bool {
+    fl & (flags::NO_EDGE | flags::COLOCATION) == 0
+}
+
+fn container_brackets(b: &mut B) {
+    let u = b.u();
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("start", "running"),
+        ("stop", "stopped"),
+        ("stopped", "start"),
+    ];
+    let promotable = [
+        ("demote", "demoted"),
+        ("demoted", "stop"),
+        ("demoted", "start"),
+        ("demoted", "promote"),
+        ("stopped", "promote"),
+        ("running", "promote"),
+    ];
+    for ri in 0..u.rscs.len() {
+        let r = &u.rscs[ri];
+        if r.is_leaf() {
+            continue;
+        }
+        pairs.truncate(3);
+        if r.kind == RscKind::Clone && r.promotable {
+            pairs.extend(promotable);
+        }
+        for &(f, t) in &pairs {
+            let fa = b.by_key.get(&(Some(ri), f.to_string(), None)).copied();
+            let ta = b.by_key.get(&(Some(ri), t.to_string(), None)).copied();
+            if let (Some(fa), Some(ta)) = (fa, ta) {
+                b.order(fa, ta, G | flags::OPTIONAL);
             }
         }
     }
@@ -225,7 +269,7 @@ fn probe_before_stops(b: &mut B, probes: &[ActionId]) {
         }
     }
     let mut add = Vec::new();
-    for o in &b.orderings {
+    for o in b.orderings.iter().filter(|o| is_real(o.flags)) {
         let f = &b.actions[o.first];
         let t = &b.actions[o.then];
         let (Some(fr), Some(tr)) = (f.rsc, t.rsc) else {
@@ -250,7 +294,7 @@ fn probe_before_stops(b: &mut B, probes: &[ActionId]) {
 fn probe_before_restarts(b: &mut B, probes: &[ActionId]) {
     let u = b.u();
     let mut succ: BTreeMap<ActionId, Vec<(ActionId, u32)>> = BTreeMap::new();
-    for o in &b.orderings {
+    for o in b.orderings.iter().filter(|o| is_real(o.flags)) {
         succ.entry(o.first).or_default().push((o.then, o.flags));
     }
     let mut add: Vec<(ActionId, ActionId)> = Vec::new();
