@@ -453,8 +453,8 @@ impl<'a> Assigner<'a> {
     }
 
     /// Pacemaker's `sort_resources`/`cmp_resources`, used with a placement
-    /// strategy: priority first; then the score on the current node (a
-    /// resource active nowhere counts its priority); then the scores on
+    /// strategy: priority first; then the score on the current node (-INFINITY for a
+    /// resource active nowhere); then the scores on
     /// each node, nodes taken in `pcmk__sort_nodes` order before any
     /// assignment. Scores are the resource's own table plus its "this with"
     /// colocations (attenuated, recursively), as `add_colocated_node_scores`
@@ -491,8 +491,9 @@ impl<'a> Assigner<'a> {
                 let current = ls
                     .iter()
                     .find_map(|&l| u.rscs[l].running_on.first().copied());
-                let prio = Score(u.rscs[r].priority);
-                let cur = current.and_then(|n| t.get(&n).copied()).unwrap_or(prio);
+                let cur = current
+                    .and_then(|n| t.get(&n).copied())
+                    .unwrap_or(Score::NEG_INF);
                 (r, (cur, nodes.iter().map(|n| t.get(n).copied()).collect()))
             })
             .collect();
@@ -503,10 +504,10 @@ impl<'a> Assigner<'a> {
                 let (cy, ny) = &keys[y];
                 cy.cmp(cx).then_with(|| {
                     for (a, b) in nx.iter().zip(ny) {
-                        if let (Some(a), Some(b)) = (a, b) {
-                            if a != b {
-                                return b.cmp(a);
-                            }
+                        let a = a.unwrap_or(Score::NEG_INF);
+                        let b = b.unwrap_or(Score::NEG_INF);
+                        if a != b {
+                            return b.cmp(&a);
                         }
                     }
                     std::cmp::Ordering::Equal
@@ -516,27 +517,12 @@ impl<'a> Assigner<'a> {
         order
     }
 
-    /// The scores `cmp_resources` compares for top-level resource `r`.
+    /// The scores `cmp_resources` compares for top-level resource `r`:
+    /// its own allowed-node table (a group's or clone's own, not a
+    /// member's) merged with its "this with" colocations.
     fn sort_scores(&self, r: RscId) -> Table {
         let mut visited = vec![r];
-        let rr = &self.u.rscs[r];
-        if rr.kind == RscKind::Group {
-            // the first member's own scores, then the group's dependents
-            let mut work = self.effective_table(r);
-            for c in self.u.colocations.iter().filter(|c| c.primary == r) {
-                let f = c.score.0 as f64 / INFINITY as f64;
-                self.merge_scores(
-                    &mut work,
-                    c.dependent,
-                    &c.node_attribute,
-                    f,
-                    false,
-                    &mut visited,
-                );
-            }
-            return work;
-        }
-        let mut work = self.effective_table(r);
+        let mut work = self.tables[r].clone();
         if self.can_run_any(&work) {
             for c in self.u.colocations.iter().filter(|c| c.dependent == r) {
                 let f = c.score.0 as f64 / INFINITY as f64;
@@ -574,9 +560,8 @@ impl<'a> Assigner<'a> {
             return;
         }
         visited.push(other);
-        let or = &self.u.rscs[other];
         let mut w = work.clone();
-        let dt = self.effective_table(other);
+        let dt = &self.tables[other];
         let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(attr).cloned();
         for (n, v) in w.iter_mut() {
             let a = attr_of(*n);
@@ -603,20 +588,14 @@ impl<'a> Assigner<'a> {
                 .colocations
                 .iter()
                 .filter(|c| {
-                    if or.kind == RscKind::Group {
-                        c.primary == other
-                    } else if forward {
+                    if forward {
                         c.dependent == other
                     } else {
                         c.primary == other && c.influence
                     }
                 })
                 .map(|c| {
-                    let o = if or.kind == RscKind::Group || !forward {
-                        c.dependent
-                    } else {
-                        c.primary
-                    };
+                    let o = if forward { c.primary } else { c.dependent };
                     (
                         o,
                         c.node_attribute.clone(),
