@@ -189,7 +189,13 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
         }
         if moving {
             let v = if failed { Verb::Recover } else { Verb::Move };
-            out.push(mk(v, current, next, stop, Some(st)));
+            let mut c = mk(v, current, next, stop, Some(st));
+            if c.reason.is_none() && allow_migrate(rr) && !failed {
+                if let Some(fr) = next.and_then(|n| non_migrating_first(acts, r, n)) {
+                    c.reason = Some(format!("unrunnable {} stop", u.rscs[fr].id));
+                }
+            }
+            out.push(c);
         } else if failed {
             out.push(mk(Verb::Recover, current, None, start, None));
         } else {
@@ -235,19 +241,23 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
     }
 }
 
-/// Whether a move of `r` can be done as a live migration.
-pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Option<NodeId>) -> bool {
-    let u = &acts.assigned.scored.unpacked;
-    let rr = &u.rscs[r];
-    let allow = rr
-        .meta
+/// `allow-migrate`, which defaults to true for remote connections only.
+fn allow_migrate(rr: &crate::unpack::Rsc) -> bool {
+    rr.meta
         .get("allow-migrate")
         .map(|v| crate::unpack::is_true(v))
         .unwrap_or(
             rr.class == "ocf"
                 && rr.provider.as_deref() == Some("pacemaker")
                 && rr.agent == "remote",
-        );
+        )
+}
+
+/// Whether a move of `r` can be done as a live migration.
+pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Option<NodeId>) -> bool {
+    let u = &acts.assigned.scored.unpacked;
+    let rr = &u.rscs[r];
+    let allow = allow_migrate(rr);
     let (Some(c), Some(n)) = (current, next) else {
         return false;
     };
@@ -272,14 +282,23 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
     if !start.runnable {
         return false;
     }
-    // a required, non-migrating action ordered before our start prevents migration
-    let start_id = acts.by_key[&(Some(r), "start".to_string(), Some(n))];
+    non_migrating_first(acts, r, n).is_none()
+}
+
+/// The resource of a required, non-migrating action ordered before `r`'s
+/// start on `n`: it prevents the migration (Pacemaker then reports the move
+/// as due to that resource's unrunnable stop).
+fn non_migrating_first(acts: &Actions, r: RscId, n: NodeId) -> Option<RscId> {
+    let u = &acts.assigned.scored.unpacked;
+    let rr = &u.rscs[r];
+    let start_id = *acts.by_key.get(&(Some(r), "start".to_string(), Some(n)))?;
     for o in &acts.orderings {
         if o.then != start_id
             || o.flags
                 & (crate::actions::flags::INTERNAL
                     | crate::actions::flags::COLOCATION
-                    | crate::actions::flags::GRAPH_ONLY)
+                    | crate::actions::flags::GRAPH_ONLY
+                    | crate::actions::flags::OPTIONAL)
                 != 0
         {
             continue;
@@ -314,10 +333,10 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
                     continue;
                 }
             }
-            return false;
+            return Some(fr);
         }
     }
-    true
+    None
 }
 
 fn migratable_simple(u: &crate::unpack::Unpacked, r: RscId) -> bool {
