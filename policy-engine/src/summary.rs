@@ -205,9 +205,9 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
     }
     // role changes
     if stop.is_some() && (next_role == Role::Stopped || start.is_some_and(|a| !a.runnable)) {
-        // Pacemaker takes the reason from an unrunnable start (one that exists:
-        // assigned, or created by an ordering), else from the stop
-        let start_exists = start.is_some_and(|a| a.node.is_some() || a.reason.is_some());
+        // Pacemaker takes the reason from an unrunnable start when the
+        // resource was assigned a node, else from the stop
+        let start_exists = start.is_some_and(|a| a.node.is_some());
         for &n in &rr.running_on {
             let so = stop_on(Some(n));
             let src = if start_exists && start.is_some_and(|a| !a.runnable) {
