@@ -1778,7 +1778,8 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         })
         .and_then(|e| e.attr("value"))
         .is_some_and(is_true);
-    // like Pacemaker: healthy online nodes first, then the rest
+    // like Pacemaker: online nodes first, then the rest (offline ones only
+    // with fencing or shutdown locks)
     for pass in 0..2 {
         for ns in status.elements().filter(|e| e.name == "node_state") {
             let nid = u.nodes.iter().position(|n| {
@@ -1797,22 +1798,18 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 },
             };
             let node = &u.nodes[nid];
-            let healthy = node.online || node.crmd_online;
-            if (pass == 0) != healthy {
+            // with fencing or shutdown locks, cleanly offline cluster nodes
+            // are read in status order with the online ones, unclean ones
+            // last (this numbers clone instances)
+            let first_pass = node.online
+                || node.crmd_online
+                || ((stonith || shutdown_lock) && node.kind == NodeKind::Member && !node.unclean);
+            if (pass == 0) != first_pass {
                 continue;
             }
             // offline nodes without fencing (or shutdown locks): history not
             // unpacked, even when the node is unclean
             if !node.online && node.kind == NodeKind::Member && !stonith && !shutdown_lock {
-                continue;
-            }
-            if !node.online
-                && !node.unclean
-                && !node.pending
-                && node.kind == NodeKind::Member
-                && !node.maintenance
-            {
-                // cleanly down: nothing is running there
                 continue;
             }
             let Some(lrm) = ns.child("lrm") else { continue };
