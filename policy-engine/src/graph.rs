@@ -25,12 +25,37 @@ pub struct Graph {
     pub order: Vec<ActionId>,
 }
 
+/// The name a resource's actions carry in the graph: a clone instance whose
+/// history was recorded under another name (an anonymous clone's `rsc`
+/// rather than `rsc:N`) keeps that name, as Pacemaker's `clone_name` does.
+pub fn graph_name(u: &Unpacked, r: crate::model::RscId) -> &str {
+    let rr = &u.rscs[r];
+    let Some(p) = rr.parent else {
+        return &rr.id;
+    };
+    // a name that is another instance's id means the history belongs to that
+    // instance in Pacemaker's mapping (inactive entries go to the first free
+    // instance), so only an active entry may carry it over
+    let sibling = |n: &str| n != rr.id && u.rscs[p].children.iter().any(|&c| u.rscs[c].id == n);
+    let active = rr
+        .history
+        .iter()
+        .filter(|(n, _)| rr.running_on.contains(n))
+        .map(|(_, h)| h.history_name.as_str());
+    let any = rr
+        .history
+        .values()
+        .map(|h| h.history_name.as_str())
+        .filter(|n| !sibling(n));
+    active.chain(any).find(|n| !n.is_empty()).unwrap_or(&rr.id)
+}
+
 /// Operation key (`rsc_task_interval`) of an action.
 pub fn op_key(u: &Unpacked, a: &crate::actions::Action) -> String {
     match a.rsc {
         Some(r) => format!(
             "{}_{}_{}",
-            u.rscs[r].id,
+            graph_name(u, r),
             a.cancels.as_deref().unwrap_or(&a.task),
             a.interval_ms
         ),
