@@ -230,105 +230,160 @@ fn unpack_colocation(
         .filter(|e| e.name == "resource_set")
         .map(|s| deref(ids, s))
         .collect();
+    let drole = c.attr("rsc-role").and_then(Role::parse);
+    let prole = c.attr("with-rsc-role").and_then(Role::parse);
+    let mut sets: Vec<CSet> = sets
+        .iter()
+        .map(|set| CSet {
+            members: set_members(u, ids, tags, set),
+            role: set.attr("role").and_then(Role::parse),
+            sequential: set.attr("sequential").map(is_true),
+            score: set.attr("score").map(Score::parse),
+            listed: set
+                .attr("ordering")
+                .is_some_and(|o| o.eq_ignore_ascii_case("listed")),
+        })
+        .collect();
     if sets.is_empty() {
-        let deps = c
-            .attr("rsc")
-            .map(|r| resolve(u, tags, r))
-            .unwrap_or_default();
-        let prims = c
-            .attr("with-rsc")
-            .map(|r| resolve(u, tags, r))
-            .unwrap_or_default();
-        if score == Score::ZERO {
+        let (Some(dep_id), Some(prim_id)) = (c.attr("rsc"), c.attr("with-rsc")) else {
+            return;
+        };
+        let (dep_tag, prim_tag) = (is_tag(u, tags, dep_id), is_tag(u, tags, prim_id));
+        if dep_tag && prim_tag {
+            // "two templates or tags cannot be colocated"
             return;
         }
-        for &d in &deps {
-            for &p in &prims {
-                if d == p {
-                    continue;
-                }
-                let influence = coloc_influence(u, c, d);
-                u.colocations.push(Colocation {
-                    id: id.clone(),
-                    dependent: d,
-                    primary: p,
-                    score,
-                    dependent_role: c
-                        .attr("rsc-role")
-                        .and_then(Role::parse)
-                        .filter(|r| *r != Role::Started),
-                    primary_role: c
-                        .attr("with-rsc-role")
-                        .and_then(Role::parse)
-                        .filter(|r| *r != Role::Started),
-                    node_attribute: node_attribute.clone(),
-                    influence,
-                });
+        if dep_tag || prim_tag {
+            // a template/tag reference becomes a non-sequential set, and so
+            // does the plain resource on the other side (a one-member set)
+            let as_set = |id: &str, tag: bool, role: Option<Role>| CSet {
+                members: resolve(u, tags, id),
+                role,
+                sequential: tag.then_some(false),
+                score: None,
+                listed: false,
+            };
+            sets = vec![
+                as_set(dep_id, dep_tag, drole),
+                as_set(prim_id, prim_tag, prole),
+            ];
+        } else {
+            if score == Score::ZERO {
+                return;
             }
-        }
-        return;
-    }
-    let add = |u: &mut Unpacked,
-               d: RscId,
-               p: RscId,
-               s: Score,
-               drole: Option<Role>,
-               prole: Option<Role>| {
-        if d == p || s == Score::ZERO {
+            let deps = resolve(u, tags, dep_id);
+            let prims = resolve(u, tags, prim_id);
+            for &d in &deps {
+                for &p in &prims {
+                    push_colocation(u, c, &id, &node_attribute, d, p, score, drole, prole);
+                }
+            }
             return;
         }
-        let influence = coloc_influence(u, c, d);
-        u.colocations.push(Colocation {
-            id: id.clone(),
-            dependent: d,
-            primary: p,
-            score: s,
-            dependent_role: drole.filter(|r| *r != Role::Started),
-            primary_role: prole.filter(|r| *r != Role::Started),
-            node_attribute: node_attribute.clone(),
-            influence,
-        });
-    };
-    // within each set
-    let mut last_of_prev: Option<(Vec<RscId>, Option<Role>, bool)> = None;
-    for set in &sets {
-        let members = set_members(u, ids, tags, set);
-        let s = set.attr("score").map(Score::parse).unwrap_or(score);
-        let role = set.attr("role").and_then(Role::parse);
-        let sequential = set.attr("sequential").map(is_true).unwrap_or(true);
-        if sequential {
+    }
+    // Pacemaker's unpack_colocation_set / colocate_rsc_sets
+    for i in 0..sets.len() {
+        let set = &sets[i];
+        let s = set.score.unwrap_or(score);
+        if s != Score::ZERO && set.sequential != Some(false) {
+            let m = &set.members;
             if s.0 < 0 {
-                for i in 0..members.len() {
-                    for j in 0..i {
-                        add(u, members[i], members[j], s, role, role);
+                // anti-colocate every member with every earlier one
+                for a in 0..m.len() {
+                    for b in 0..a {
+                        push_colocation(
+                            u,
+                            c,
+                            &id,
+                            &node_attribute,
+                            m[a],
+                            m[b],
+                            s,
+                            set.role,
+                            set.role,
+                        );
                     }
                 }
             } else {
-                for w in members.windows(2) {
-                    add(u, w[1], w[0], s, role, role);
+                for w in m.windows(2) {
+                    let (d, p) = if set.listed {
+                        (w[0], w[1])
+                    } else {
+                        (w[1], w[0])
+                    };
+                    push_colocation(u, c, &id, &node_attribute, d, p, s, set.role, set.role);
                 }
             }
         }
-        // between sets: members of the previous set depend on this set
-        if let Some((prev, prole, prev_seq)) = &last_of_prev {
-            let primaries: Vec<RscId> = if sequential {
-                members.first().copied().into_iter().collect()
-            } else {
-                members.clone()
-            };
-            let dependents: Vec<RscId> = if *prev_seq {
-                prev.last().copied().into_iter().collect()
-            } else {
-                prev.clone()
-            };
-            for &d in &dependents {
-                for &p in &primaries {
-                    add(u, d, p, score, *prole, role);
-                }
+        if i == 0 || score == Score::ZERO {
+            continue;
+        }
+        // between sets: the earlier set (its first member, if sequential)
+        // depends on the later one (its last member, if sequential)
+        let (s1, s2) = (&sets[i - 1], &sets[i]);
+        let deps: Vec<RscId> = if s1.sequential != Some(false) {
+            s1.members.first().copied().into_iter().collect()
+        } else {
+            s1.members.clone()
+        };
+        let prims: Vec<RscId> = if s2.sequential != Some(false) {
+            s2.members.last().copied().into_iter().collect()
+        } else {
+            s2.members.clone()
+        };
+        let (r1, r2) = (s1.role, s2.role);
+        for &d in &deps {
+            for &p in &prims {
+                push_colocation(u, c, &id, &node_attribute, d, p, score, r1, r2);
             }
         }
-        last_of_prev = Some((members, role, sequential));
     }
+}
+
+/// A colocation resource set, resolved.
+struct CSet {
+    members: Vec<RscId>,
+    role: Option<Role>,
+    /// The explicit `sequential` attribute (absent counts as true).
+    sequential: Option<bool>,
+    score: Option<Score>,
+    /// `ordering="listed"`: each member is the primary of the one before.
+    listed: bool,
+}
+
+/// Whether a constraint reference names a tag or a template (not a resource).
+fn is_tag(u: &Unpacked, tags: &BTreeMap<String, Vec<String>>, id: &str) -> bool {
+    tags.contains_key(id)
+        || (!u.rsc_by_id.contains_key(id)
+            && u.rscs.iter().any(|r| r.template.as_deref() == Some(id)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push_colocation(
+    u: &mut Unpacked,
+    c: &Element,
+    id: &str,
+    node_attribute: &str,
+    d: RscId,
+    p: RscId,
+    score: Score,
+    drole: Option<Role>,
+    prole: Option<Role>,
+) {
+    if d == p || score == Score::ZERO {
+        return;
+    }
+    let influence = coloc_influence(u, c, d);
+    u.colocations.push(Colocation {
+        id: id.to_string(),
+        dependent: d,
+        primary: p,
+        score,
+        dependent_role: drole.filter(|r| *r != Role::Started),
+        primary_role: prole.filter(|r| *r != Role::Started),
+        node_attribute: node_attribute.to_string(),
+        influence,
+    });
 }
 
 fn unpack_order(
