@@ -839,6 +839,9 @@ impl<'a> Assigner<'a> {
                 continue;
             }
             self.apply_coloc(&mut table, c, false);
+            // the scores are updated in place, so resources assigned later
+            // while this one is still being placed already see them
+            self.tables[r] = table.clone();
         }
         // with-this colocations (influence)
         let with_this: Vec<Colocation> = self
