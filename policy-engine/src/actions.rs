@@ -202,7 +202,33 @@ pub fn create_actions(a: Assigned) -> Actions {
     // fencing
     let mut fenced = Vec::new();
     for (ni, n) in u.nodes.iter().enumerate() {
-        if n.unclean && can_fence && n.kind == NodeKind::Member {
+        if n.kind == NodeKind::Guest {
+            // a guest node is "fenced" by recovering its container: a pseudo
+            // fence op, ordered after the container's stop (below)
+            let Some(k) = guest_container(u, ni) else {
+                continue;
+            };
+            let host_ok = u.rscs[k]
+                .running_on
+                .iter()
+                .all(|&h| u.nodes[h].online || (u.nodes[h].unclean && can_fence));
+            if !n.remote_requires_reset || !host_ok {
+                continue;
+            }
+            let act = if a.node[k].is_some() { "reboot" } else { "off" };
+            let i = b.action(
+                None,
+                &format!("stonith-{}-{}", n.uname, act),
+                Some(ni),
+                true,
+                false,
+                true,
+            );
+            b.actions[i].fence = Some((ni, act.to_string()));
+            fenced.push(ni);
+            continue;
+        }
+        if n.unclean && can_fence {
             let act = u.options.stonith_action.clone();
             let i = b.action(
                 None,
@@ -416,6 +442,33 @@ pub fn create_actions(a: Assigned) -> Actions {
         }
         let _ = effective_target_role;
     }
+    // a guest's pseudo fencing follows its container's stop (or its host's
+    // fencing, when that stop is implied)
+    for &g in &fenced {
+        if u.nodes[g].kind != NodeKind::Guest {
+            continue;
+        }
+        let Some(f) = fenced_action(&b, g) else {
+            continue;
+        };
+        let Some(k) = guest_container(u, g) else {
+            continue;
+        };
+        for st in b.find_all(k, "stop") {
+            let first = if b.actions[st].pseudo {
+                b.actions[st].node.and_then(|h| fenced_action(&b, h))
+            } else {
+                Some(st)
+            };
+            if let Some(first) = first {
+                b.order(
+                    first,
+                    f,
+                    flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL,
+                );
+            }
+        }
+    }
     // container pseudo actions and internal orderings (children first)
     for ri in (0..u.rscs.len()).rev() {
         let r = &u.rscs[ri];
@@ -575,6 +628,11 @@ pub fn create_actions(a: Assigned) -> Actions {
         fenced,
         can_fence,
     }
+}
+
+/// The resource holding a guest node (its connection's container).
+pub fn guest_container(u: &Unpacked, guest: NodeId) -> Option<RscId> {
+    remote_connection(u, guest).and_then(|c| container_of(u, c))
 }
 
 fn fenced_action(b: &B, n: NodeId) -> Option<ActionId> {

@@ -349,6 +349,8 @@ struct Assigner<'a> {
     quorum_blocked: BTreeSet<RscId>,
     /// Top-level container of each resource (clone or group or itself).
     top_of: Vec<RscId>,
+    /// Node states, updated once remote connections are placed.
+    nodes: Vec<NodeInfo>,
 }
 
 /// Stage 3: assign every resource.
@@ -379,6 +381,7 @@ pub fn assign(s: Scored) -> Assigned {
         reasons: BTreeMap::new(),
         quorum_blocked: BTreeSet::new(),
         top_of,
+        nodes: u.nodes.clone(),
     };
     let mut order: Vec<RscId> = u.top.clone();
     if u.options.placement_strategy != "default" {
@@ -392,7 +395,11 @@ pub fn assign(s: Scored) -> Assigned {
             && x.provider.as_deref() == Some("pacemaker")
             && x.agent == "remote"
     });
-    for r in remotes.into_iter().chain(rest) {
+    for &r in &remotes {
+        a.assign(r, None);
+        a.remote_connection_assigned(r);
+    }
+    for r in rest {
         a.assign(r, None);
     }
     // interleaved mandatory start orders between clones: an instance with no
@@ -428,6 +435,7 @@ pub fn assign(s: Scored) -> Assigned {
             break;
         }
     }
+    let nodes = std::mem::take(&mut a.nodes);
     let (node, next_role, score_lines, promotion_lines, reasons, quorum_blocked) = (
         a.node,
         a.next_role,
@@ -436,6 +444,8 @@ pub fn assign(s: Scored) -> Assigned {
         a.reasons,
         a.quorum_blocked,
     );
+    let mut s = s;
+    s.unpacked.nodes = nodes;
     Assigned {
         scored: s,
         node,
@@ -449,7 +459,30 @@ pub fn assign(s: Scored) -> Assigned {
 
 impl<'a> Assigner<'a> {
     fn available(&self, n: NodeId) -> bool {
-        self.u.nodes[n].available()
+        self.nodes[n].available()
+    }
+
+    /// Pacemaker's `remote_connection_assigned`: a remote or guest node is
+    /// online when its connection is placed (an unseen node's uncleanness is
+    /// revoked), otherwise it is shutting down.
+    fn remote_connection_assigned(&mut self, r: RscId) {
+        let id = &self.u.rscs[r].id;
+        let Some(ni) = self
+            .nodes
+            .iter()
+            .position(|n| n.kind != NodeKind::Member && n.remote_rsc.as_ref() == Some(id))
+        else {
+            return;
+        };
+        let n = &mut self.nodes[ni];
+        if self.node[r].is_some() && self.next_role[r] != Role::Stopped {
+            n.online = true;
+            if n.unseen {
+                n.unclean = false;
+            }
+        } else {
+            n.shutdown = true;
+        }
     }
 
     /// Pacemaker's `sort_resources`/`cmp_resources`, used with a placement

@@ -75,14 +75,23 @@ pub fn summarize(acts: &Actions) -> Summary {
                 continue;
             }
             let node = &u.nodes[*n];
+            // a guest's "fencing" is its container's recovery
+            let container = (node.kind == crate::unpack::NodeKind::Guest)
+                .then(|| crate::actions::guest_container(u, *n))
+                .flatten()
+                .map(|k| u.rscs[k].id.clone());
+            let reason = if container.is_some() {
+                "guest is unclean".to_string()
+            } else {
+                node.fence_reason
+                    .clone()
+                    .unwrap_or_else(|| "node is unclean".into())
+            };
             s.fences.push(Fence {
                 node: node.uname.clone(),
                 action: act.clone(),
-                container: None,
-                reason: node
-                    .fence_reason
-                    .clone()
-                    .unwrap_or_else(|| "node is unclean".into()),
+                container,
+                reason,
             });
         }
     }

@@ -62,6 +62,16 @@ pub struct NodeInfo {
     pub has_state: bool,
     /// The controller (`crmd`) reported online in the node state.
     pub crmd_online: bool,
+    /// Remote nodes: not seen yet, so an unclean state is revoked if the
+    /// connection is assigned somewhere (Pacemaker's `unseen`).
+    pub unseen: bool,
+    /// Remote/guest nodes: must be fenced (or the guest's container
+    /// recovered) before they can be used again.
+    pub remote_requires_reset: bool,
+    /// Remote nodes: the node state says it was fenced (`node_fenced`).
+    pub remote_was_fenced: bool,
+    /// The node's resource history has been unpacked.
+    pub unpacked: bool,
 }
 
 impl NodeInfo {
@@ -140,6 +150,9 @@ pub struct NodeHistory {
     pub counted_failure: bool,
     /// The `lrm_resource` id the history was recorded under.
     pub history_name: String,
+    /// A remote connection failed with the default on-fail (`reset_remote`):
+    /// the remote node is fenced and the connection recovered.
+    pub reset_remote: bool,
 }
 
 /// A resource: primitive, group or clone (clone instances are expanded).
@@ -551,6 +564,8 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
     if let Some(c) = root.child("configuration") {
         index_ids(c, &mut ids);
     }
+    // guest nodes' implicit connection resources, appended to the resources
+    let guest_xml = guest_connections_xml(root, &ids);
     let cx = Ctx { root, ids, now };
 
     // ---- options
@@ -650,6 +665,10 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
                 remote_rsc: None,
                 has_state: false,
                 crmd_online: false,
+                unseen: false,
+                remote_requires_reset: false,
+                remote_was_fenced: false,
+                unpacked: false,
             });
         }
     }
@@ -676,23 +695,25 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
             }
         }
     }
+    for e in &guest_xml {
+        if let Some(id) = b.build(e, None, None, nodes.len()) {
+            top_xml.push(id);
+        }
+    }
     let mut rscs = b.rscs;
     options.have_stonith_resource = rscs.iter().any(|r| r.is_leaf() && r.is_stonith());
-    // guest / remote nodes from resources
+    // remote and guest nodes from their (top-level) connection resources;
+    // a connection with a container is a guest node's
     for r in &rscs {
-        if !r.is_leaf() {
+        if !r.is_leaf() || r.parent.is_some() || !is_remote_agent(r) {
             continue;
         }
-        let guest = r.meta.get("remote-node").cloned();
-        let is_remote_conn =
-            r.class == "ocf" && r.provider.as_deref() == Some("pacemaker") && r.agent == "remote";
-        let (name, kind) = if let Some(g) = guest {
-            (g, NodeKind::Guest)
-        } else if is_remote_conn {
-            (r.id.clone(), NodeKind::Remote)
+        let kind = if r.meta.contains_key("container") {
+            NodeKind::Guest
         } else {
-            continue;
+            NodeKind::Remote
         };
+        let name = r.id.clone();
         if let Some(n) = nodes.iter_mut().find(|n| n.uname == name) {
             n.kind = kind;
             n.remote_rsc = Some(r.id.clone());
@@ -714,6 +735,10 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
                 remote_rsc: Some(r.id.clone()),
                 has_state: false,
                 crmd_online: false,
+                unseen: false,
+                remote_requires_reset: false,
+                remote_was_fenced: false,
+                unpacked: false,
             });
         }
     }
@@ -754,32 +779,7 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
     // ---- status: resource history
     u.rscs = std::mem::take(&mut rscs);
     unpack_history(&cx, &mut u);
-    // remote and guest nodes are up when their connection/container runs
-    for ni in 0..u.nodes.len() {
-        if u.nodes[ni].kind == NodeKind::Member {
-            continue;
-        }
-        let Some(rid) = u.nodes[ni].remote_rsc.clone() else {
-            continue;
-        };
-        let Some(&r) = u.rsc_by_id.get(&rid) else {
-            continue;
-        };
-        let rr = &u.rscs[r];
-        let host_ok = rr
-            .running_on
-            .iter()
-            .any(|&h| u.nodes[h].online && !u.nodes[h].unclean);
-        let up = !rr.running_on.is_empty() && !rr.failed && host_ok;
-        let n = &mut u.nodes[ni];
-        n.online = up;
-        if !up && !rr.running_on.is_empty() && n.kind == NodeKind::Guest {
-            n.unclean = true;
-            if n.fence_reason.is_none() {
-                n.fence_reason = Some("guest is unclean".into());
-            }
-        }
-    }
+    remote_failures_are_seen(&mut u);
     // maintenance / no stonith device ⇒ unmanaged
     let stonith_without_device = u.options.stonith_enabled && !u.options.have_stonith_resource;
     for r in u.rscs.iter_mut() {
@@ -802,8 +802,30 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         let Some(ci) = container_of(&u, ri) else {
             continue;
         };
-        if u.rscs[ci].meta.contains_key("remote-node") {
-            continue;
+        if !is_remote_agent(&u.rscs[ri]) {
+            // a resource whose container holds a guest node runs on that
+            // guest node (not next to the container)
+            let guest = u.nodes.iter().position(|n| {
+                n.kind == NodeKind::Guest
+                    && n.remote_rsc
+                        .as_ref()
+                        .and_then(|c| u.rsc_by_id.get(c))
+                        .is_some_and(|&c| container_of(&u, c) == Some(ci))
+            });
+            if let Some(g) = guest {
+                let scores = (0..u.nodes.len())
+                    .filter(|&n| n != g)
+                    .map(|n| (n, Score::NEG_INF))
+                    .collect();
+                u.locations.push(Location {
+                    id: "resource-in-guest".into(),
+                    rsc: ri,
+                    role: None,
+                    scores,
+                    discovery: None,
+                });
+                continue;
+            }
         }
         u.colocations.push(Colocation {
             id: "resource-with-container".into(),
@@ -827,6 +849,97 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         });
     }
     Ok(u)
+}
+
+/// Is this an `ocf:pacemaker:remote` primitive (a remote connection)?
+pub fn is_remote_agent(r: &Rsc) -> bool {
+    r.is_leaf()
+        && r.class == "ocf"
+        && r.provider.as_deref() == Some("pacemaker")
+        && r.agent == "remote"
+}
+
+/// Pacemaker's `expand_remote_rsc_meta`: a primitive (top level or in a
+/// group) with meta `remote-node=NAME` gets an implicit connection
+/// `ocf:pacemaker:remote` primitive NAME contained in it. Only plain
+/// `meta_attributes` nvpairs are read (no rules), as Pacemaker does.
+fn guest_connections_xml(root: &Element, ids: &BTreeMap<String, &Element>) -> Vec<Element> {
+    let mut out = Vec::new();
+    let Some(rs) = conf(root, "resources") else {
+        return out;
+    };
+    let mut prims: Vec<&Element> = Vec::new();
+    for e in rs.elements() {
+        match e.name.as_str() {
+            "primitive" => prims.push(e),
+            "group" => prims.extend(e.elements().filter(|c| c.name == "primitive")),
+            _ => {}
+        }
+    }
+    for p in prims {
+        let Some(cid) = p.attr("id") else { continue };
+        let mut m: BTreeMap<&str, &str> = BTreeMap::new();
+        for ms in p.elements().filter(|e| e.name == "meta_attributes") {
+            for nv in ms.elements().filter(|e| e.name == "nvpair") {
+                if let (Some(n), Some(v)) = (nv.attr("name"), nv.attr("value")) {
+                    m.insert(n, v);
+                }
+            }
+        }
+        let Some(&name) = m.get("remote-node") else {
+            continue;
+        };
+        if ids.contains_key(name) || out.iter().any(|e: &Element| e.attr("id") == Some(name)) {
+            continue;
+        }
+        let nv = |k: &str, v: &str| {
+            Element::new("nvpair")
+                .with_attr("id", format!("{name}-{k}"))
+                .with_attr("name", k)
+                .with_attr("value", v)
+        };
+        let mut meta = Element::new("meta_attributes")
+            .with_attr("id", format!("{name}-meta_attributes"))
+            .with_child(nv("internal_generated", "true"))
+            .with_child(nv("container", cid));
+        if let Some(v) = m.get("remote-allow-migrate") {
+            meta.push(nv("allow-migrate", v));
+        }
+        if let Some(v) = m.get("is-managed") {
+            meta.push(nv("is-managed", v));
+        }
+        let mut prim = Element::new("primitive")
+            .with_attr("id", name)
+            .with_attr("class", "ocf")
+            .with_attr("provider", "pacemaker")
+            .with_attr("type", "remote")
+            .with_child(meta);
+        if m.contains_key("remote-addr") || m.contains_key("remote-port") {
+            let mut ia = Element::new("instance_attributes")
+                .with_attr("id", format!("{name}-instance_attributes"));
+            if let Some(v) = m.get("remote-addr") {
+                ia.push(nv("addr", v));
+            }
+            if let Some(v) = m.get("remote-port") {
+                ia.push(nv("port", v));
+            }
+            prim.push(ia);
+        }
+        let op = |task: &str, interval: &str, timeout: &str| {
+            Element::new("op")
+                .with_attr("id", format!("{name}-{task}-interval-{interval}"))
+                .with_attr("name", task)
+                .with_attr("interval", interval)
+                .with_attr("timeout", timeout)
+        };
+        let mut ops = Element::new("operations").with_child(op("monitor", "30s", "30s"));
+        if let Some(t) = m.get("remote-connect-timeout") {
+            ops.push(op("start", "0", t));
+        }
+        prim.push(ops);
+        out.push(prim);
+    }
+    out
 }
 
 /// The container a resource declares with the `container` meta attribute
@@ -1030,6 +1143,14 @@ impl<'a, 'b> Builder<'a, 'b> {
                 r.instance = instance;
                 r.template = e.attr("template").map(str::to_string);
                 self.apply_common(id);
+                // a remote connection's reconnect_interval doubles as its
+                // failure-timeout
+                let r = &mut self.rscs[id];
+                if is_remote_agent(r) {
+                    if let Some(v) = r.params.get("reconnect_interval") {
+                        r.failure_timeout = (parse_interval_ms(v) / 1000) as i64;
+                    }
+                }
                 Some(id)
             }
             "group" => {
@@ -1142,9 +1263,20 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
             }
         }
         if n.kind != NodeKind::Member {
-            // remote/guest: online when their connection/container runs (decided later)
+            // remote/guest: online when their connection/container runs
+            // (decided while unpacking history)
             if let Some(ns) = ns {
-                if ns.attr("node_fenced").is_some() {}
+                n.remote_was_fenced = ns
+                    .attr("node_fenced")
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .is_some_and(|v| v > 0);
+            }
+            // startup fencing applies to remote nodes that have a connection
+            if n.kind == NodeKind::Remote && n.remote_rsc.is_some() {
+                n.unseen = true;
+                if stonith && u.options.startup_fencing {
+                    n.unclean = true;
+                }
             }
             continue;
         }
@@ -1289,6 +1421,7 @@ fn eval_history(
     promotable: bool,
     now: i64,
     has_container: bool,
+    remote_conn: bool,
 ) -> NodeHistory {
     ops.sort_by(|a, b| {
         let ka = if a.call_id < 0 { i64::MAX } else { a.call_id };
@@ -1338,7 +1471,18 @@ fn eval_history(
         if remap && op.rc == 7 && !r.managed {
             success = true;
         }
+        let reconnect = r.params.contains_key("reconnect_interval");
         let clear = |h: &mut NodeHistory| {
+            if h.reset_remote {
+                // with a reconnect interval, only expiry clears the failure
+                if reconnect {
+                    return;
+                }
+                h.reset_remote = false;
+                h.on_fail = OnFail::Ignore;
+                h.failed = false;
+                h.stop_failed = false;
+            }
             if matches!(
                 h.on_fail,
                 OnFail::Restart | OnFail::Block | OnFail::Ignore | OnFail::Demote
@@ -1442,6 +1586,17 @@ fn eval_history(
         } else {
             OnFail::Restart
         });
+        // a (non-guest) remote connection: failures other than probes and
+        // starts reset the remote node (fence it, recover the connection)
+        let mut reset_remote = false;
+        if remote_conn && cfg.is_none() && !probe && task != "start" {
+            if r.managed {
+                on_fail = OnFail::Restart;
+                reset_remote = true;
+            } else {
+                on_fail = OnFail::Stop;
+            }
+        }
         if on_fail == OnFail::Demote
             && task != "promote"
             && !(task == "monitor" && op.expected_rc == 8)
@@ -1521,6 +1676,7 @@ fn eval_history(
         }
         h.counted_failure = true;
         h.failed = true;
+        h.reset_remote |= reset_remote;
         if on_fail > h.on_fail {
             h.on_fail = on_fail;
         }
@@ -1778,9 +1934,13 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         })
         .and_then(|e| e.attr("value"))
         .is_some_and(is_true);
-    // like Pacemaker: online nodes first, then the rest (offline ones only
-    // with fencing or shutdown locks)
-    for pass in 0..2 {
+    // like Pacemaker: online nodes first (and remote/guest nodes once their
+    // connection is known to be up, repeated until no more become known),
+    // then the rest (offline cluster nodes only with fencing or shutdown
+    // locks, remote/guest nodes only with fencing)
+    let mut pass = 0;
+    loop {
+        let mut remote_progress = false;
         for ns in status.elements().filter(|e| e.name == "node_state") {
             let nid = u.nodes.iter().position(|n| {
                 Some(n.id.as_str()) == ns.attr("id")
@@ -1798,15 +1958,34 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 },
             };
             let node = &u.nodes[nid];
+            if node.unpacked {
+                continue;
+            }
+            if node.kind != NodeKind::Member {
+                let ok = if pass == 0 {
+                    remote_connection_up(u, nid)
+                } else {
+                    stonith
+                };
+                if !ok {
+                    continue;
+                }
+                remote_online_status(u, nid);
+                remote_attributes(u, nid);
+                remote_progress = true;
+            }
+            let node = &u.nodes[nid];
             // with fencing or shutdown locks, cleanly offline cluster nodes
             // are read in status order with the online ones, unclean ones
             // last (this numbers clone instances)
             let first_pass = node.online
                 || node.crmd_online
                 || ((stonith || shutdown_lock) && node.kind == NodeKind::Member && !node.unclean);
-            if (pass == 0) != first_pass {
+            if node.kind == NodeKind::Member && (pass == 0) != first_pass {
                 continue;
             }
+            u.nodes[nid].unpacked = true;
+            let node = &u.nodes[nid];
             // offline nodes without fencing (or shutdown locks): history not
             // unpacked, even when the node is unclean
             if !node.online && node.kind == NodeKind::Member && !stonith && !shutdown_lock {
@@ -1837,6 +2016,9 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     })
                     .unwrap_or(false);
                 let has_container = container_of(u, target).is_some();
+                let remote_conn = is_remote_agent(&u.rscs[target])
+                    && !has_container
+                    && u.rscs[target].parent.is_none();
                 let mut h = eval_history(
                     &u.rscs[target],
                     ops,
@@ -1844,6 +2026,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     promotable,
                     u.now,
                     has_container,
+                    remote_conn,
                 );
                 h.history_name = rid.to_string();
                 let r = &mut u.rscs[target];
@@ -1871,6 +2054,19 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     r.history.insert(nid, h);
                 }
             }
+        }
+        if pass == 0 && remote_progress {
+            continue;
+        }
+        if pass == 1 {
+            break;
+        }
+        pass = 1;
+    }
+    // remote/guest nodes whose history was not unpacked
+    for nid in 0..u.nodes.len() {
+        if u.nodes[nid].kind != NodeKind::Member && !u.nodes[nid].unpacked {
+            remote_online_status(u, nid);
         }
     }
     unpack_migrations(u);
@@ -1923,7 +2119,17 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     r.pending_start = true;
                 }
             }
-            if h.failed && !unclean {
+            if h.failed && !unclean && h.reset_remote {
+                r.failed = true;
+                if h.role > Role::Stopped {
+                    r.failed_nodes.insert(nid);
+                }
+                // with a reconnect interval, the connection stays down until
+                // the failure expires
+                if r.params.contains_key("reconnect_interval") {
+                    r.forced_stop = true;
+                }
+            } else if h.failed && !unclean {
                 match h.on_fail {
                     OnFail::Demote if h.role == Role::Promoted => {
                         r.force_demote = true;
@@ -2142,17 +2348,184 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 r.blocked = true;
             }
         }
-        // a managed resource active on an offline node makes that node unclean
+        // a managed resource active on an offline node makes that node
+        // unclean (a guest node's container is recovered instead, and the
+        // resource counts as failed)
         let r = &u.rscs[ri];
-        if r.managed && stonith {
+        if r.managed {
             let rid = r.id.clone();
             for &nid in &r.running_on.clone() {
-                let n = &mut u.nodes[nid];
-                if !n.online && !n.unclean && n.kind == NodeKind::Member && !n.pending {
-                    n.unclean = true;
-                    n.fence_reason = Some(format!("{rid} is thought to be active there"));
+                let n = &u.nodes[nid];
+                if n.online || n.maintenance {
+                    continue;
+                }
+                match n.kind {
+                    NodeKind::Guest => {
+                        let r = &mut u.rscs[ri];
+                        r.failed = true;
+                        r.failed_nodes.insert(nid);
+                        fence_guest(u, nid);
+                    }
+                    NodeKind::Remote if stonith => {
+                        let conn_ok =
+                            remote_connection(u, nid).is_some_and(|c| !failed_so_far(u, c));
+                        let reason = if conn_ok {
+                            u.nodes[nid].unseen = true;
+                            format!(
+                                "{rid} is active there (fencing will be revoked if remote \
+                                 connection can be re-established elsewhere)"
+                            )
+                        } else {
+                            format!("{rid} is thought to be active there")
+                        };
+                        fence_remote(u, nid, &reason);
+                    }
+                    NodeKind::Member if stonith && !n.unclean && !n.pending => {
+                        let n = &mut u.nodes[nid];
+                        n.unclean = true;
+                        n.fence_reason = Some(format!("{rid} is thought to be active there"));
+                    }
+                    _ => {}
                 }
             }
+        }
+    }
+}
+
+/// The connection resource of a remote or guest node.
+pub fn remote_connection(u: &Unpacked, nid: NodeId) -> Option<RscId> {
+    u.nodes[nid]
+        .remote_rsc
+        .as_ref()
+        .and_then(|r| u.rsc_by_id.get(r))
+        .copied()
+}
+
+/// Whether the resource has failed according to the history unpacked so
+/// far (Pacemaker's `pe_rsc_failed` flag at this point of unpacking).
+fn failed_so_far(u: &Unpacked, ri: RscId) -> bool {
+    let r = &u.rscs[ri];
+    r.failed
+        || r.history.iter().any(|(&n, h)| {
+            h.failed
+                && !u.nodes[n].unclean
+                && (h.role > Role::Stopped || h.reset_remote)
+                && !matches!(h.on_fail, OnFail::Ignore)
+        })
+}
+
+/// The connection (and, for a guest, its container) is known to be started.
+fn remote_connection_up(u: &Unpacked, nid: NodeId) -> bool {
+    let Some(c) = remote_connection(u, nid) else {
+        return false;
+    };
+    let started = |r: RscId| !u.rscs[r].running_on.is_empty() && u.rscs[r].role == Role::Started;
+    started(c) && container_of(u, c).is_none_or(started)
+}
+
+/// Pacemaker's `determine_remote_online_status`, plus the fencing a failed
+/// connection's `reset_remote` on-fail asks for.
+fn remote_online_status(u: &mut Unpacked, nid: NodeId) {
+    let Some(c) = remote_connection(u, nid) else {
+        u.nodes[nid].online = false;
+        return;
+    };
+    // a failed (non-guest) connection: "remote connection is unrecoverable"
+    if u.nodes[nid].kind == NodeKind::Remote
+        && u.options.stonith_enabled
+        && u.rscs[c].managed
+        && !u.nodes[nid].remote_was_fenced
+        && u.rscs[c]
+            .history
+            .values()
+            .any(|h| h.failed && h.reset_remote)
+    {
+        fence_remote(u, nid, "remote connection is unrecoverable");
+    }
+    let container = container_of(u, c);
+    let conn = &u.rscs[c];
+    let host = if container.is_some() && conn.running_on.len() == 1 {
+        Some(conn.running_on[0])
+    } else {
+        None
+    };
+    let mut online = !conn.running_on.is_empty() && conn.role == Role::Started;
+    let mut reset = u.nodes[nid].remote_requires_reset;
+    let stopped = |r: RscId| u.rscs[r].running_on.is_empty();
+    if container.is_some_and(|k| failed_so_far(u, k)) {
+        online = false;
+        reset = true;
+    } else if failed_so_far(u, c) {
+        online = false;
+    } else if stopped(c) || container.is_some_and(stopped) {
+        online = false;
+        reset = false;
+    } else if host.is_some_and(|h| !u.nodes[h].online && u.nodes[h].unclean) {
+        online = false;
+        reset = true;
+    }
+    let n = &mut u.nodes[nid];
+    n.online = online;
+    n.remote_requires_reset = reset;
+}
+
+/// Pacemaker's `unpack_handle_remote_attrs`: a remote node whose history is
+/// unpacked is clean unless it must be reset; shutdown and maintenance.
+fn remote_attributes(u: &mut Unpacked, nid: NodeId) {
+    let conn_managed = remote_connection(u, nid).is_none_or(|c| u.rscs[c].managed);
+    let n = &mut u.nodes[nid];
+    if !n.remote_requires_reset {
+        n.unclean = false;
+        n.unseen = false;
+    }
+    if n.attrs
+        .get("shutdown")
+        .is_some_and(|v| v != "0" && !v.is_empty())
+    {
+        n.shutdown = true;
+    }
+    if !conn_managed {
+        n.maintenance = true;
+    }
+}
+
+/// Pacemaker's `pe_fence_node` for a remote (not guest) node.
+fn fence_remote(u: &mut Unpacked, nid: NodeId, reason: &str) {
+    let managed = remote_connection(u, nid).is_none_or(|c| u.rscs[c].managed);
+    let n = &mut u.nodes[nid];
+    if managed {
+        n.remote_requires_reset = true;
+    }
+    n.unclean = true;
+    if n.fence_reason.is_none() {
+        n.fence_reason = Some(reason.to_string());
+    }
+}
+
+/// Pacemaker's `pe_fence_node` for a guest node: recover its container.
+fn fence_guest(u: &mut Unpacked, nid: NodeId) {
+    let Some(c) = remote_connection(u, nid) else {
+        return;
+    };
+    let Some(k) = container_of(u, c) else { return };
+    if u.rscs[k].failed || !u.rscs[k].managed {
+        return;
+    }
+    u.nodes[nid].remote_requires_reset = true;
+    let r = &mut u.rscs[k];
+    r.failed = true;
+    let on = r.running_on.clone();
+    r.failed_nodes.extend(on);
+}
+
+/// A failed connection makes fencing of its unclean remote node certain.
+fn remote_failures_are_seen(u: &mut Unpacked) {
+    for nid in 0..u.nodes.len() {
+        if u.nodes[nid].kind == NodeKind::Member || !u.nodes[nid].unclean {
+            continue;
+        }
+        if remote_connection(u, nid).is_some_and(|c| u.rscs[c].failed) {
+            u.nodes[nid].unseen = false;
         }
     }
 }
