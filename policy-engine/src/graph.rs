@@ -180,7 +180,8 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
             "<pseudo_event id=\"{id}\" operation=\"{}\" operation_key=\"{}\"{}><attributes/></pseudo_event>",
             esc(&act.task),
             esc(&key),
-            if act.rsc.is_some() && act.node.is_some() { node_attrs } else { String::new() }
+            // only node-level pseudo ops (a guest's fencing) name a node
+            if act.rsc.is_none() { node_attrs } else { String::new() }
         );
     }
     let prim = act

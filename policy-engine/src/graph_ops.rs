@@ -30,6 +30,11 @@
 //!   `running`, `stop` its `stopped`, and `stopped` its `start`; a
 //!   promotable clone also orders `demote` → `demoted` → `stop`/`start`/
 //!   `promote` and `stopped`/`running` → `promote`.
+//! * **Fencing**: every start or promote of a resource that requires fencing
+//!   waits for each fencing op; a fence device's start (it requires quorum)
+//!   waits only for fencing of a node it may run on and whose state it does
+//!   not know. Without `concurrent-fencing` the fencing ops of non-DC nodes
+//!   run in node order; the DC's fencing comes after all of them.
 //! * **Print always**: a group's or clone's `start`/`stop`/`promote`/`demote`
 //!   pseudo op is shown when one of its members' matching actions is
 //!   required, even though the pseudo op itself stays optional.
@@ -50,6 +55,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     probe_before_stops(b, &probes);
     probe_before_restarts(b, &probes);
     add_recurring(b);
+    fencing_orders(b);
 }
 
 /// Container pseudo ops shown because a member's action is required.
@@ -361,6 +367,77 @@ fn probe_before_restarts(b: &mut B, probes: &[ActionId]) {
     }
     for (p, x) in add {
         b.order(p, x, G | flags::OPTIONAL);
+    }
+}
+
+fn fencing_orders(b: &mut B) {
+    let u = b.u();
+    let fences: Vec<ActionId> = (0..b.actions.len())
+        .filter(|&i| b.actions[i].fence.is_some() && !b.actions[i].optional)
+        .collect();
+    let is_dc: Vec<bool> = fences
+        .iter()
+        .map(|&f| {
+            let n = b.actions[f].fence.as_ref().map(|x| x.0);
+            n.is_some_and(|n| u.options.dc_uuid.as_deref() == Some(u.nodes[n].id.as_str()))
+        })
+        .collect();
+    let mut chain: Vec<ActionId> = Vec::new();
+    let mut dc_fence = None;
+    for (k, &f) in fences.iter().enumerate() {
+        if is_dc[k] {
+            dc_fence = Some(f);
+            continue;
+        }
+        if !u.options.concurrent_fencing {
+            if let Some(&prev) = chain.last() {
+                b.order(prev, f, G | flags::OPTIONAL);
+            }
+        }
+        chain.push(f);
+    }
+    if let Some(d) = dc_fence {
+        if u.options.concurrent_fencing {
+            for &f in &chain {
+                b.order(f, d, G | flags::OPTIONAL);
+            }
+        } else if let Some(&last) = chain.last() {
+            b.order(last, d, G | flags::OPTIONAL);
+        }
+    }
+    for &f in &fences {
+        let Some((target, _)) = b.actions[f].fence.clone() else {
+            continue;
+        };
+        for l in 0..u.rscs.len() {
+            let r = &u.rscs[l];
+            if !r.is_leaf() {
+                continue;
+            }
+            if crate::actions::needs_fencing(u, r) {
+                for t in ["start", "promote"] {
+                    for x in b.find_all(l, t) {
+                        b.order(f, x, G | flags::OPTIONAL);
+                    }
+                }
+            } else if requires_quorum_only(u, r)
+                && b.a.scored.tables[l].contains_key(&target)
+                && !r.history.contains_key(&target)
+            {
+                for x in b.find_all(l, "start") {
+                    b.order(f, x, G | flags::IMPLIES_THEN | flags::RUNNABLE_LEFT);
+                }
+            }
+        }
+    }
+}
+
+/// `requires=quorum` (explicitly, or by default for fence devices).
+fn requires_quorum_only(u: &Unpacked, r: &Rsc) -> bool {
+    match r.meta.get("requires").map(String::as_str) {
+        Some("quorum") => true,
+        None => r.is_stonith() || !u.options.stonith_enabled,
+        _ => false,
     }
 }
 

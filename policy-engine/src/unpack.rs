@@ -31,6 +31,10 @@ pub struct Options {
     /// node-health-strategy and the red/yellow/green scores it implies.
     pub health_strategy: String,
     pub health_scores: (i64, i64, i64),
+    /// `concurrent-fencing`: when false, fencing ops run one after another.
+    pub concurrent_fencing: bool,
+    /// The CIB's `dc-uuid` (the DC is fenced or shut down last).
+    pub dc_uuid: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -609,6 +613,8 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         validate_none: root.attr("validate-with") == Some("none"),
         execution_date,
         health_strategy: prop("node-health-strategy").unwrap_or("none").to_string(),
+        concurrent_fencing: prop("concurrent-fencing").map(is_true).unwrap_or(false),
+        dc_uuid: root.attr("dc-uuid").map(str::to_string),
         health_scores: {
             let g = |k: &str| prop(k).map(|v| Score::parse(v).0).unwrap_or(0);
             match prop("node-health-strategy").unwrap_or("none") {
