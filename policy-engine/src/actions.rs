@@ -312,10 +312,15 @@ pub fn create_actions(a: Assigned) -> Actions {
             if fenced_here {
                 let f = fenced_action(&b, c);
                 if let Some(f) = f {
+                    // its graph edges come from graph_ops (fence devices'
+                    // implied stops are not ordered after the fencing)
                     b.order(
                         f,
                         s,
-                        flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL,
+                        flags::IMPLIES_THEN
+                            | flags::RUNNABLE_LEFT
+                            | flags::INTERNAL
+                            | flags::NO_EDGE,
                     );
                 }
             }

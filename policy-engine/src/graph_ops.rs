@@ -33,7 +33,9 @@
 //! * **Fencing**: every start or promote of a resource that requires fencing
 //!   waits for each fencing op; a fence device's start (it requires quorum)
 //!   waits only for fencing of a node it may run on and whose state it does
-//!   not know. Without `concurrent-fencing` the fencing ops of non-DC nodes
+//!   not know. The stops and demotes the fencing implies (of resources that
+//!   require fencing, or on a guest node) come after it, and so does the
+//!   stop of their top-level group or clone. Without `concurrent-fencing` the fencing ops of non-DC nodes
 //!   run in node order; the DC's fencing comes after all of them.
 //! * **Print always**: a group's or clone's `start`/`stop`/`promote`/`demote`
 //!   pseudo op is shown when one of its members' matching actions is
@@ -409,10 +411,36 @@ fn fencing_orders(b: &mut B) {
         let Some((target, _)) = b.actions[f].fence.clone() else {
             continue;
         };
+        let guest = u.nodes[target].kind == NodeKind::Guest;
         for l in 0..u.rscs.len() {
             let r = &u.rscs[l];
-            if !r.is_leaf() {
+            if !r.is_leaf() || !r.managed {
                 continue;
+            }
+            if crate::actions::needs_fencing(u, r) || guest {
+                // the stops (and demotes) the fencing implies come after it,
+                // and so does the top-level resource's stop
+                let implied: Vec<ActionId> = ["stop", "demote"]
+                    .iter()
+                    .flat_map(|t| b.find_all(l, t))
+                    .filter(|&x| b.actions[x].node == Some(target))
+                    .collect();
+                if !implied.is_empty() {
+                    let top = ancestors(u, l).last().copied().unwrap_or(l);
+                    let top_stop = if top == l {
+                        implied
+                            .iter()
+                            .copied()
+                            .find(|&x| b.actions[x].task == "stop")
+                    } else {
+                        b.by_key
+                            .get(&(Some(top), "stop".to_string(), None))
+                            .copied()
+                    };
+                    for x in implied.into_iter().chain(top_stop) {
+                        b.order(f, x, G | flags::OPTIONAL);
+                    }
+                }
             }
             if crate::actions::needs_fencing(u, r) {
                 for t in ["start", "promote"] {
