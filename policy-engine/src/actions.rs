@@ -766,6 +766,12 @@ fn propagate(b: &mut B) {
     // orderings between different resources first, so their reasons win
     b.orderings.sort_by_key(|o| o.flags & flags::INTERNAL != 0);
     let n = b.orderings.len();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); b.actions.len()];
+    for (k, o) in b.orderings.iter().enumerate() {
+        if o.flags & flags::IMPLIES_THEN != 0 {
+            out[o.first].push(k);
+        }
+    }
     // orderings between resources are settled first; internal ones (a
     // resource's own stop→start, container pseudo ops) then run one pass
     let mut external_only = true;
@@ -802,33 +808,21 @@ fn propagate(b: &mut B) {
             if external_only && internal {
                 continue;
             }
-            // an unassigned resource's start (no node) never becomes required
-            let then_nowhere = b.actions[t].node.is_none()
-                && !b.actions[t].pseudo
-                && b.actions[t]
-                    .rsc
-                    .is_some_and(|r| clone_of(&u.rscs, r).is_some());
-            // a live-migrating resource's start does not force restarts
-            let first_migrates =
-                b.actions[f].task == "start" && b.actions[f].rsc.is_some_and(|r| migrating(b.a, r));
-            if o.flags & flags::IMPLIES_THEN != 0
-                && !first_migrates
-                && !b.actions[f].optional
-                && (internal || first_required_on(b, f, b.actions[t].node))
-                && b.actions[t].optional
-                && !then_nowhere
-            {
-                b.actions[t].optional = false;
+            if implies_then_applies(b, o) {
+                require_then(b, o);
                 if !internal {
-                    let l = rsc_label(u, &b.actions[f]);
-                    if b.actions[t]
-                        .reason
-                        .as_deref()
-                        .is_some_and(|r| r.starts_with("unrunnable "))
-                    {
-                        b.actions[t].reason = None;
+                    // like Pacemaker's depth-first update, what this makes
+                    // required passes it on at once (a group's next members)
+                    let mut stack = vec![t];
+                    while let Some(x) = stack.pop() {
+                        for &k2 in out[x].iter().rev() {
+                            let o2 = b.orderings[k2];
+                            if o2.flags & flags::INTERNAL == 0 && implies_then_applies(b, o2) {
+                                require_then(b, o2);
+                                stack.push(o2.then);
+                            }
+                        }
                     }
-                    b.set_reason(t, &format!("required {l}"));
                 }
                 changed = true;
             }
@@ -902,6 +896,43 @@ fn propagate(b: &mut B) {
         } else {
             external_only = true;
         }
+    }
+}
+
+/// Whether ordering `o` makes its optional `then` required now.
+fn implies_then_applies(b: &B, o: Ordering) -> bool {
+    let u = b.u();
+    let (f, t) = (o.first, o.then);
+    if o.flags & flags::IMPLIES_THEN == 0 || b.actions[f].optional || !b.actions[t].optional {
+        return false;
+    }
+    // an unassigned resource's start (no node) never becomes required
+    let then_nowhere = b.actions[t].node.is_none()
+        && !b.actions[t].pseudo
+        && b.actions[t]
+            .rsc
+            .is_some_and(|r| clone_of(&u.rscs, r).is_some());
+    // a live-migrating resource's start does not force restarts
+    let first_migrates =
+        b.actions[f].task == "start" && b.actions[f].rsc.is_some_and(|r| migrating(b.a, r));
+    let internal = o.flags & flags::INTERNAL != 0;
+    !first_migrates && !then_nowhere && (internal || first_required_on(b, f, b.actions[t].node))
+}
+
+/// Make `o.then` required, recording `o.first` as the reason.
+fn require_then(b: &mut B, o: Ordering) {
+    let (f, t) = (o.first, o.then);
+    b.actions[t].optional = false;
+    if o.flags & flags::INTERNAL == 0 {
+        let l = rsc_label(b.u(), &b.actions[f]);
+        if b.actions[t]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("unrunnable "))
+        {
+            b.actions[t].reason = None;
+        }
+        b.set_reason(t, &format!("required {l}"));
     }
 }
 

@@ -1194,9 +1194,6 @@ impl<'a> Assigner<'a> {
             .cloned()
             .collect();
         for x in &with_this {
-            if x.primary_role.is_some() {
-                continue;
-            }
             let f = x.score.0 as f64 / INFINITY as f64;
             let mut visited = vec![c];
             let mut t2 = table.clone();
@@ -1528,6 +1525,12 @@ impl<'a> Assigner<'a> {
                         }
                     }
                 }
+            }
+            // an eligible instance starts from the clone's own weight on its
+            // node (locations and dependents' preferences merged at assignment)
+            if s.0 >= 0 {
+                let base = self.tables[c].get(&n).copied().unwrap_or(Score::ZERO);
+                s = s.add(base);
             }
             // dependents colocated with the promoted role pull promotion
             // towards their preferred nodes

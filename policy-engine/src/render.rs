@@ -164,45 +164,49 @@ fn leaf_state_text(v: &StatusView, r: RscId) -> String {
         nodes: Vec::new(),
         failed: false,
     });
-    let mut s = if st.nodes.is_empty() {
-        let disabled = crate::assign::effective_target_role(u, r) == Some(Role::Stopped);
-        if disabled {
-            "Stopped (disabled)".to_string()
-        } else {
-            "Stopped".to_string()
-        }
-    } else {
-        let role = if st.failed {
-            "FAILED".to_string()
-        } else {
-            st.role.name().to_string()
-        };
-        let mut t = if rr.orphan {
-            format!("ORPHANED {role}")
-        } else {
-            role
-        };
-        if st.nodes.len() == 1 {
-            t.push(' ');
-            t.push_str(&u.nodes[st.nodes[0]].uname);
-            if u.nodes[st.nodes[0]].unclean && !v.offline.contains(&st.nodes[0]) {
-                t.push_str(" (UNCLEAN)");
-            }
-        } else {
-            t.push_str(&format!(" [ {} ]", node_names(u, &st.nodes)));
-        }
-        t
-    };
-    if !rr.managed {
-        if rr.blocked {
-            s.push_str(" (blocked)");
-        } else if !u.options.maintenance_mode {
-            s.push_str(" (unmanaged)");
-        } else {
-            s.push_str(" (maintenance)");
-        }
+    // flags in crm_mon's order, joined as " (a, b)"
+    let mut flags: Vec<&str> = Vec::new();
+    if st.nodes.len() == 1 && u.nodes[st.nodes[0]].unclean && !v.offline.contains(&st.nodes[0]) {
+        flags.push("UNCLEAN");
     }
-    s
+    if crate::assign::effective_target_role(u, r) == Some(Role::Stopped) {
+        flags.push("disabled");
+    }
+    if !rr.managed {
+        flags.push(if rr.blocked {
+            "blocked"
+        } else if !u.options.maintenance_mode {
+            "unmanaged"
+        } else {
+            "maintenance"
+        });
+    }
+    let flags = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", flags.join(", "))
+    };
+    if st.nodes.is_empty() {
+        return format!("Stopped{flags}");
+    }
+    let role = if st.failed {
+        "FAILED".to_string()
+    } else {
+        st.role.name().to_string()
+    };
+    let mut t = if rr.orphan {
+        format!("ORPHANED {role}")
+    } else {
+        role
+    };
+    if st.nodes.len() == 1 {
+        t.push(' ');
+        t.push_str(&u.nodes[st.nodes[0]].uname);
+        t.push_str(&flags);
+    } else {
+        t.push_str(&format!("{flags} [ {} ]", node_names(u, &st.nodes)));
+    }
+    t
 }
 
 fn rsc_lines(v: &StatusView, r: RscId, indent: usize, out: &mut Vec<String>) {
@@ -214,9 +218,16 @@ fn rsc_lines(v: &StatusView, r: RscId, indent: usize, out: &mut Vec<String>) {
             if rr.orphan && v.leaves.get(&r).is_none_or(|l| l.nodes.is_empty()) {
                 return;
             }
+            // instances of anonymous clones print their configured id
+            let anonymous = crate::unpack::clone_of(&u.rscs, r).is_some_and(|c| !u.rscs[c].unique);
+            let name = if anonymous && !rr.orphan {
+                &rr.xml_id
+            } else {
+                &rr.id
+            };
             out.push(format!(
                 "{pad}* {}\t({}):\t {}",
-                rr.id,
+                name,
                 rr.agent_string(),
                 leaf_state_text(v, r)
             ));
@@ -225,6 +236,9 @@ fn rsc_lines(v: &StatusView, r: RscId, indent: usize, out: &mut Vec<String>) {
             let mut head = format!("{pad}* Resource Group: {}", rr.id);
             if !rr.managed {
                 head.push_str(" (unmanaged)");
+            }
+            if crate::assign::effective_target_role(u, r) == Some(Role::Stopped) {
+                head.push_str(" (disabled)");
             }
             head.push(':');
             out.push(head);
@@ -267,9 +281,13 @@ fn rsc_lines(v: &StatusView, r: RscId, indent: usize, out: &mut Vec<String>) {
                     continue;
                 }
                 let node = active[0].nodes[0];
-                let uniform = states
-                    .iter()
-                    .all(|s| s.nodes == vec![node] && !s.failed && s.role == active[0].role)
+                // an instance on a node that is offline and unclean is listed alone
+                let lost =
+                    u.nodes[node].unclean && !u.nodes[node].online && !v.offline.contains(&node);
+                let uniform = !lost
+                    && states
+                        .iter()
+                        .all(|s| s.nodes == vec![node] && !s.failed && s.role == active[0].role)
                     && ls.iter().all(|&l| u.rscs[l].managed);
                 if uniform {
                     by_role.entry(active[0].role).or_default().push(node);

@@ -1330,7 +1330,7 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
             n.unclean = true;
             n.fence_reason = Some("peer failed Pacemaker membership criteria".into());
         } else if expected == Some("down") && !terminate {
-            if crmd_ok {
+            if ccm_ok || crmd_ok {
                 if ccm_ok && join == Some("member") {
                     n.online = true;
                 } else {
