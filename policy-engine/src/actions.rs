@@ -188,7 +188,8 @@ fn requires_quorum(u: &Unpacked, r: &Rsc) -> bool {
 }
 
 /// Stage 4: create actions and apply orderings.
-pub fn create_actions(a: Assigned) -> Actions {
+pub fn create_actions(mut a: Assigned) -> Actions {
+    remote_connection_fencing(&mut a);
     let mut b = B {
         a: &a,
         actions: Vec::new(),
@@ -632,6 +633,92 @@ pub fn create_actions(a: Assigned) -> Actions {
         by_key,
         fenced,
         can_fence,
+    }
+}
+
+/// Pacemaker's `get_remote_node_state` says `failed`: the connection of a
+/// (non-guest) remote node will not run, and either its host is unclean or
+/// it failed (and no reconnect interval after a fencing leaves it unknown).
+fn remote_failed(a: &Assigned, n: NodeId) -> bool {
+    let u = &a.scored.unpacked;
+    let Some(c) = remote_connection(u, n) else {
+        return false;
+    };
+    if a.node[c].is_some() && a.next_role[c] != Role::Stopped {
+        return false;
+    }
+    let conn = &u.rscs[c];
+    if conn.running_on.first().is_some_and(|&h| u.nodes[h].unclean) {
+        return true;
+    }
+    if !conn.failed {
+        return false;
+    }
+    let shutdown_requested = u.nodes[n]
+        .attrs
+        .get("shutdown")
+        .is_some_and(|v| v != "0" && !v.is_empty());
+    !(a.next_role[c] == Role::Stopped
+        && conn.params.contains_key("reconnect_interval")
+        && u.nodes[n].remote_was_fenced
+        && !shutdown_requested)
+}
+
+/// A primitive would be probed on `n` (its state there is unknown).
+fn unknown_state_on(u: &Unpacked, n: NodeId) -> bool {
+    (0..u.rscs.len()).any(|ri| {
+        let r = &u.rscs[ri];
+        if !r.is_leaf()
+            || r.orphan
+            || r.is_stonith()
+            || is_remote_agent(r)
+            || r.meta.contains_key("container")
+            || r.history.contains_key(&n)
+        {
+            return false;
+        }
+        if let Some(c) = clone_of(&u.rscs, ri).filter(|&c| !u.rscs[c].unique) {
+            let mut ls = Vec::new();
+            leaves(&u.rscs, c, &mut ls);
+            if ls
+                .iter()
+                .any(|&l| u.rscs[l].xml_id == r.xml_id && u.rscs[l].history.contains_key(&n))
+            {
+                return false;
+            }
+        }
+        crate::graph_ops::discovery_allowed(u, ri, n)
+    })
+}
+
+/// Remote nodes whose connection is unrecoverable are fenced when their
+/// resources are in an unknown state (probes) or active there (stops), as
+/// Pacemaker's remote connection orderings do.
+fn remote_connection_fencing(a: &mut Assigned) {
+    let n_nodes = a.scored.unpacked.nodes.len();
+    for n in 0..n_nodes {
+        let u = &a.scored.unpacked;
+        let node = &u.nodes[n];
+        if node.kind != NodeKind::Remote || !remote_failed(a, n) {
+            continue;
+        }
+        let probes = node.online && !node.unclean && !node.pending && unknown_state_on(u, n);
+        let active = u
+            .rscs
+            .iter()
+            .any(|r| r.is_leaf() && r.running_on.contains(&n));
+        let reason = if probes {
+            "resources are in unknown state and connection is unrecoverable"
+        } else if active {
+            "resources are active but connection is unrecoverable"
+        } else {
+            continue;
+        };
+        let node = &mut a.scored.unpacked.nodes[n];
+        node.unclean = true;
+        if node.fence_reason.is_none() {
+            node.fence_reason = Some(reason.to_string());
+        }
     }
 }
 

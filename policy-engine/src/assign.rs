@@ -217,6 +217,53 @@ pub fn score(mut u: Unpacked) -> Scored {
             ban(&mut tables, &mut contributions, "__no_ticket__");
         }
     }
+    // exclusive discovery: a resource with `resource-discovery=exclusive`
+    // locations may only run on the nodes those locations name
+    let mut exclusive: BTreeMap<RscId, BTreeSet<NodeId>> = BTreeMap::new();
+    for loc in &u.locations {
+        if loc.discovery.as_deref() == Some("exclusive") {
+            exclusive
+                .entry(loc.rsc)
+                .or_default()
+                .extend(loc.scores.iter().map(|&(n, _)| n));
+        }
+    }
+    for (&r, covered) in &exclusive {
+        let mut all = vec![r];
+        collect_all(&u.rscs, r, &mut all);
+        for x in all {
+            for (n, s) in tables[x].iter_mut() {
+                if !covered.contains(n) {
+                    *s = Score::NEG_INF;
+                }
+            }
+        }
+    }
+    // remote connections, fencing devices and guest containers never run on
+    // remote or guest nodes (Pacemaker's rsc_avoids_remote_nodes)
+    let guest_containers: BTreeSet<RscId> = u
+        .rscs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| is_remote_agent(r) && r.parent.is_none())
+        .filter_map(|(ri, _)| container_of(&u, ri))
+        .collect();
+    for (ri, r) in u.rscs.iter().enumerate() {
+        let avoids = r.is_leaf()
+            && ((is_remote_agent(r) && r.parent.is_none())
+                || r.is_stonith()
+                || guest_containers.contains(&ri));
+        if !avoids {
+            continue;
+        }
+        for (ni, n) in u.nodes.iter().enumerate() {
+            if n.kind != NodeKind::Member {
+                if let Some(s) = tables[ri].get_mut(&ni) {
+                    *s = Score::NEG_INF;
+                }
+            }
+        }
+    }
     // colocations: remap group/clone references, add group internals
     let mut colocations = Vec::new();
     for (gi, g) in u.rscs.iter().enumerate() {

@@ -170,7 +170,7 @@ fn ancestors(u: &Unpacked, mut r: RscId) -> Vec<RscId> {
 }
 
 /// Whether discovery of leaf `l` is allowed on node `n`.
-fn discovery_allowed(u: &Unpacked, l: RscId, n: NodeId) -> bool {
+pub(crate) fn discovery_allowed(u: &Unpacked, l: RscId, n: NodeId) -> bool {
     let anc = ancestors(u, l);
     let mut exclusive = false;
     let mut exclusive_here = false;

@@ -1981,12 +1981,12 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 remote_progress = true;
             }
             let node = &u.nodes[nid];
-            // with fencing or shutdown locks, cleanly offline cluster nodes
-            // are read in status order with the online ones, unclean ones
-            // last (this numbers clone instances)
+            // with fencing or shutdown locks, offline cluster nodes are read
+            // in status order with the online ones (this numbers clone
+            // instances; see find_history_target for unclean nodes)
             let first_pass = node.online
                 || node.crmd_online
-                || ((stonith || shutdown_lock) && node.kind == NodeKind::Member && !node.unclean);
+                || ((stonith || shutdown_lock) && node.kind == NodeKind::Member);
             if node.kind == NodeKind::Member && (pass == 0) != first_pass {
                 continue;
             }
@@ -2611,6 +2611,7 @@ fn find_history_target(
         };
         let mut inactive = None;
         let mut skip_inactive = false;
+        let mut found = None;
         for &inst in &instances {
             let locs = locations(u, inst);
             if !locs.is_empty() {
@@ -2622,7 +2623,8 @@ fn find_history_target(
                             skip_inactive = true;
                             continue;
                         }
-                        return Some(m);
+                        found = Some(m);
+                        break;
                     }
                 }
             } else if inactive.is_none() {
@@ -2631,7 +2633,18 @@ fn find_history_target(
                 }
             }
         }
-        if let Some(m) = inactive.filter(|_| !skip_inactive) {
+        let found = found.or(inactive.filter(|_| !skip_inactive));
+        // an instance that does not need fencing, seen on an offline or
+        // unclean (non-guest) node, does not use up an instance number unless
+        // the clone runs everywhere: it is an orphan
+        let node = &u.nodes[nid];
+        let orphaned = found.is_some_and(|m| {
+            !crate::actions::needs_fencing(u, &u.rscs[m])
+                && (!node.online || node.unclean)
+                && node.kind != NodeKind::Guest
+                && u.rscs[c].clone_max != u.nodes.len()
+        });
+        if let Some(m) = found.filter(|_| !orphaned) {
             return Some(m);
         }
         let cmax = u.rscs[c].clone_max;
