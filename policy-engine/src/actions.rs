@@ -267,15 +267,19 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
         let managed = r.managed;
+        let inhibited_on = a.inhibited.get(&ri).copied().filter(|_| managed);
         // start action (always exists)
         let start = b.action(
             Some(ri),
             "start",
-            next,
+            next.or(inhibited_on),
             false,
             true,
             next.is_some() && managed,
         );
+        if inhibited_on.is_some() {
+            b.actions[start].optional = false;
+        }
         // a resource active nowhere cannot start before it has been probed
         // on every node, and a pending node cannot run the probe yet
         if current.is_empty()
@@ -337,7 +341,9 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         if next.is_none() {
             for &s in &stops {
                 b.actions[s].optional = false;
-                b.set_reason(s, "node availability");
+                if inhibited_on.is_none() {
+                    b.set_reason(s, "node availability");
+                }
             }
         } else if moving {
             for &s in &stops {
@@ -859,9 +865,11 @@ fn propagate(b: &mut B) {
             out[o.first].push(k);
         }
     }
-    // orderings between resources are settled first; internal ones (a
-    // resource's own stop→start, container pseudo ops) then run one pass
-    let mut external_only = true;
+    // phase 0: orderings between resources; 1: also internal ones except a
+    // resource's own stop→start; 2: everything. A change sends the loop back
+    // to phase 0, so a restart's start is required through the orderings of
+    // other resources (and carries their reason) whenever they require it.
+    let mut phase = 0u8;
     for _round in 0..10000 {
         let mut changed = false;
         // one-or-more pseudo actions
@@ -892,7 +900,7 @@ fn propagate(b: &mut B) {
             let o = b.orderings[k];
             let (f, t) = (o.first, o.then);
             let internal = o.flags & flags::INTERNAL != 0;
-            if external_only && internal {
+            if (phase == 0 && internal) || (phase == 1 && o.flags & flags::RESTART != 0) {
                 continue;
             }
             if implies_then_applies(b, o) {
@@ -976,13 +984,12 @@ fn propagate(b: &mut B) {
                 }
             }
         }
-        if external_only {
-            external_only = false;
-        } else if !changed {
-            break;
-        } else {
-            external_only = true;
-        }
+        phase = match (phase, changed) {
+            (0, _) => 1,
+            (1, true) | (2, true) => 0,
+            (1, false) => 2,
+            _ => break,
+        };
     }
 }
 

@@ -46,6 +46,13 @@ pub struct Assigned {
     pub reasons: BTreeMap<RscId, Vec<String>>,
     /// Resources whose next role was capped by quorum handling.
     pub quorum_blocked: BTreeSet<RscId>,
+    /// Clone instances (leaves) placed on a node and then kept from running
+    /// there by an interleaved mandatory order whose first clone has no
+    /// instance on that node ("inhibiting ... from being active"), with that
+    /// node. Pacemaker does this while applying orderings, after the
+    /// instance's actions exist: its start there is required but
+    /// unrunnable, and its stop carries no reason.
+    pub inhibited: BTreeMap<RscId, NodeId>,
 }
 
 fn add_to(t: &mut Table, n: NodeId, s: Score) {
@@ -451,6 +458,7 @@ pub fn assign(s: Scored) -> Assigned {
     }
     // interleaved mandatory start orders between clones: an instance with no
     // instance of the first clone placed on its node may not be active
+    let mut inhibited = BTreeMap::new();
     loop {
         let mut changed = false;
         for o in &u.orders {
@@ -472,6 +480,13 @@ pub fn assign(s: Scored) -> Assigned {
             for &i in &u.rscs[o.then].children {
                 if let Some(n) = a.instance_node(i) {
                     if !first_nodes.contains(&n) {
+                        let mut ls = Vec::new();
+                        leaves(&u.rscs, i, &mut ls);
+                        for l in ls {
+                            if let Some(ln) = a.node[l] {
+                                inhibited.insert(l, ln);
+                            }
+                        }
                         a.stop_instance(i);
                         changed = true;
                     }
@@ -501,6 +516,7 @@ pub fn assign(s: Scored) -> Assigned {
         promotion_lines,
         reasons,
         quorum_blocked,
+        inhibited,
     }
 }
 
