@@ -2203,11 +2203,25 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 let fc_prefix = format!("fail-count-{base}#");
                 let lf_exact = format!("last-failure-{base}");
                 let lf_prefix = format!("last-failure-{base}#");
+                // anonymous clones' counts may carry an instance number
+                // (`fail-count-rsc:0`), as Pacemaker's `(:[0-9]+)?` allows
+                let anon = !r.unique;
+                let strip_instance = |k: &str, exact: &str| -> Option<String> {
+                    let rest = k.strip_prefix(exact)?;
+                    let Some(num) = rest.strip_prefix(':').filter(|_| anon) else {
+                        return Some(k.to_string());
+                    };
+                    let digits = num.bytes().take_while(u8::is_ascii_digit).count();
+                    (digits > 0).then(|| format!("{exact}{}", &num[digits..]))
+                };
                 for (k, v) in attrs.range::<str, _>((
                     std::ops::Bound::Included("fail-count-"),
                     std::ops::Bound::Excluded("fail-count."),
                 )) {
-                    if *k == fc_exact || (!legacy && k.starts_with(&fc_prefix)) {
+                    let Some(k) = strip_instance(k, &fc_exact) else {
+                        continue;
+                    };
+                    if k == fc_exact || (!legacy && k.starts_with(&fc_prefix)) {
                         count = count.add(Score::parse(v));
                     }
                 }
@@ -2215,7 +2229,10 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     std::ops::Bound::Included("last-failure-"),
                     std::ops::Bound::Excluded("last-failure."),
                 )) {
-                    if *k == lf_exact || k.starts_with(&lf_prefix) {
+                    let Some(k) = strip_instance(k, &lf_exact) else {
+                        continue;
+                    };
+                    if k == lf_exact || k.starts_with(&lf_prefix) {
                         last_failure = last_failure.max(v.parse().unwrap_or(0));
                     }
                 }
