@@ -199,7 +199,8 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
         if moving {
             let v = if failed { Verb::Recover } else { Verb::Move };
             let mut c = mk(v, current, next, stop, Some(st));
-            if c.reason.is_none() && allow_migrate(rr) && !failed {
+            let source_clean = current.is_some_and(|c| u.nodes[c].online && !u.nodes[c].unclean);
+            if c.reason.is_none() && allow_migrate(rr) && !failed && source_clean {
                 if let Some(fr) = next.and_then(|n| non_migrating_first(acts, r, n)) {
                     c.reason = Some(format!("unrunnable {} stop", u.rscs[fr].id));
                 }

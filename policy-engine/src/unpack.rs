@@ -694,15 +694,30 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         xml_counter: 0,
     };
     let mut top_xml = Vec::new();
+    // remote and guest nodes exist before resources are unpacked, so they
+    // count towards clone-max's default
+    let mut node_names: BTreeSet<&str> = nodes.iter().map(|n| n.uname.as_str()).collect();
+    if let Some(rs) = conf(root, "resources") {
+        for e in rs.elements().filter(|e| {
+            e.name == "primitive"
+                && e.attr("class") == Some("ocf")
+                && e.attr("provider") == Some("pacemaker")
+                && e.attr("type") == Some("remote")
+        }) {
+            node_names.extend(e.attr("id"));
+        }
+    }
+    node_names.extend(guest_xml.iter().filter_map(|e| e.attr("id")));
+    let n_nodes = node_names.len();
     if let Some(rs) = conf(root, "resources") {
         for e in rs.elements() {
-            if let Some(id) = b.build(e, None, None, nodes.len()) {
+            if let Some(id) = b.build(e, None, None, n_nodes) {
                 top_xml.push(id);
             }
         }
     }
     for e in &guest_xml {
-        if let Some(id) = b.build(e, None, None, nodes.len()) {
+        if let Some(id) = b.build(e, None, None, n_nodes) {
             top_xml.push(id);
         }
     }
