@@ -30,6 +30,9 @@ pub struct Action {
     /// Shown in the graph although optional (Pacemaker's "print always": a
     /// container's pseudo op whose member action is required).
     pub printed: bool,
+    /// Left out of the graph although runnable here: a container pseudo op
+    /// whose members cannot run it (Pacemaker's group/clone action flags).
+    pub graph_unrunnable: bool,
     /// For a `cancel` action: the name of the recurring op it cancels.
     pub cancels: Option<String>,
 }
@@ -135,6 +138,7 @@ impl<'a> B<'a> {
             fence: None,
             one_or_more: None,
             printed: false,
+            graph_unrunnable: false,
             cancels: None,
         });
         let i = self.actions.len() - 1;

@@ -66,7 +66,7 @@ pub fn op_key(u: &Unpacked, a: &crate::actions::Action) -> String {
 /// In the graph: runnable and required (or shown anyway, see
 /// [`crate::graph_ops`]).
 pub fn is_executed(a: &crate::actions::Action) -> bool {
-    (!a.optional || a.printed) && a.runnable
+    (!a.optional || a.printed) && a.runnable && !a.graph_unrunnable
 }
 
 pub fn build(acts: &Actions) -> Graph {

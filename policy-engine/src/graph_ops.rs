@@ -39,7 +39,9 @@
 //!   run in node order; the DC's fencing comes after all of them.
 //! * **Print always**: a group's or clone's `start`/`stop`/`promote`/`demote`
 //!   pseudo op is shown when one of its members' matching actions is
-//!   required, even though the pseudo op itself stays optional.
+//!   required, even though the pseudo op itself stays optional. It is left
+//!   out when no clone instance can run it. Members only count where they
+//!   have a node (a member left unassigned has no start at all).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,13 +74,36 @@ fn mark_printed(b: &mut B) {
             let Some(&pa) = b.by_key.get(&(Some(ri), t.to_string(), None)) else {
                 continue;
             };
-            let any = r.children.iter().any(|&c| {
-                b.find_all(c, t)
-                    .iter()
-                    .any(|&x| !b.actions[x].optional || b.actions[x].printed)
-            });
+            let members: Vec<ActionId> = r
+                .children
+                .iter()
+                .flat_map(|&c| {
+                    if u.rscs[c].is_leaf() {
+                        b.find_all(c, t)
+                            .into_iter()
+                            .filter(|&x| b.actions[x].node.is_some())
+                            .collect::<Vec<_>>()
+                    } else {
+                        b.by_key
+                            .get(&(Some(c), t.to_string(), None))
+                            .copied()
+                            .into_iter()
+                            .collect()
+                    }
+                })
+                .collect();
+            let ok = |x: ActionId| b.actions[x].runnable && !b.actions[x].graph_unrunnable;
+            let any = members
+                .iter()
+                .any(|&x| !b.actions[x].optional || b.actions[x].printed);
+            // a clone runs an op only if some instance can
+            let blocked =
+                r.kind == RscKind::Clone && !members.is_empty() && !members.iter().any(|&x| ok(x));
             if any && b.actions[pa].optional {
                 b.actions[pa].printed = true;
+            }
+            if blocked {
+                b.actions[pa].graph_unrunnable = true;
             }
         }
     }
@@ -153,6 +178,7 @@ fn new_action(
         fence: None,
         one_or_more: None,
         printed: false,
+        graph_unrunnable: false,
         cancels: None,
     });
     let i = b.actions.len() - 1;
