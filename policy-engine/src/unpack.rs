@@ -2198,7 +2198,10 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             }
             // fail counts / migration-threshold
             let r = &u.rscs[ri];
-            let base = if r.unique {
+            // instances of unique clones (and their group members) count
+            // failures under their instance id
+            let unique = r.unique || clone_of(&u.rscs, ri).is_some_and(|c| u.rscs[c].unique);
+            let base = if unique {
                 r.id.clone()
             } else {
                 r.xml_id.clone()
