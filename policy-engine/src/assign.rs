@@ -1571,7 +1571,7 @@ impl<'a> Assigner<'a> {
         let u = self.u;
         let cr = &u.rscs[c];
         let instances = cr.children.clone();
-        let mut cands: Vec<(Score, bool, RscId, NodeId)> = Vec::new();
+        let mut cands: Vec<(Score, bool, bool, RscId, NodeId)> = Vec::new();
         let quorum_demote =
             !u.options.have_quorum && u.options.no_quorum_policy == NoQuorumPolicy::Demote;
         for &i in &instances {
@@ -1667,12 +1667,20 @@ impl<'a> Assigner<'a> {
             }
             self.promotion_lines
                 .push((u.rscs[i].id.clone(), u.nodes[n].uname.clone(), s));
-            cands.push((s, cur_promoted, i, n));
+            let failed = ls.iter().any(|&l| u.rscs[l].failed);
+            cands.push((s, cur_promoted, failed, i, n));
         }
-        cands.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        // ties: currently promoted first, then healthy before failed, then
+        // instance order
+        cands.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then(b.1.cmp(&a.1))
+                .then(a.2.cmp(&b.2))
+                .then(a.3.cmp(&b.3))
+        });
         let mut promoted = 0;
         let mut per_node: BTreeMap<NodeId, usize> = BTreeMap::new();
-        for (s, _, i, n) in cands {
+        for (s, _, _, i, n) in cands {
             let mut ls = Vec::new();
             leaves(&u.rscs, i, &mut ls);
             let pinned = ls.iter().any(|&l| !u.rscs[l].managed);

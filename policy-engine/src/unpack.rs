@@ -1542,7 +1542,10 @@ fn eval_history(
                 }
                 "demote" => {
                     h.role = Role::Unpromoted;
-                    clear(&mut h);
+                    // a demote clears an earlier failure only with on-fail=demote
+                    if h.on_fail == OnFail::Demote {
+                        clear(&mut h);
+                    }
                 }
                 "monitor" => {
                     if op.rc == 7 {
