@@ -806,11 +806,29 @@ impl<'a> Assigner<'a> {
         factor: f64,
         visited: &mut Vec<RscId>,
     ) {
+        self.add_colocated_mode(work, dep, attr, factor, visited, false);
+    }
+
+    /// Add `factor` times the best score of `dep` (on nodes sharing `attr`)
+    /// to each node of `work`, then recurse into `dep`'s own dependents; the
+    /// whole merge is rolled back when no node would be left usable.
+    /// `only_positive` (promotion): a merge never turns a node negative; a
+    /// positive node it would turn negative is kept at 1 instead.
+    fn add_colocated_mode(
+        &self,
+        work: &mut Table,
+        dep: RscId,
+        attr: &str,
+        factor: f64,
+        visited: &mut Vec<RscId>,
+        only_positive: bool,
+    ) {
         if visited.contains(&dep) {
             return;
         }
         visited.push(dep);
         let mut w = work.clone();
+        let mut unusable: Vec<NodeId> = Vec::new();
         let dt = self.effective_table(dep);
         let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(attr).cloned();
         for (n, v) in w.iter_mut() {
@@ -833,7 +851,14 @@ impl<'a> Assigner<'a> {
             if best.is_neg_inf() && factor >= 1.0 {
                 x = -INFINITY;
             }
-            *v = v.add(Score(x));
+            let new = v.add(Score(x));
+            if only_positive && new.0 < 0 && v.0 >= 0 {
+                if v.0 > 0 {
+                    unusable.push(*n);
+                }
+                continue;
+            }
+            *v = new;
         }
         if w.iter().any(|(n, v)| v.0 >= 0 && self.available(*n)) {
             // recurse into the dependent's own dependents
@@ -848,7 +873,10 @@ impl<'a> Assigner<'a> {
                 }
                 let f = c.score.0 as f64 / INFINITY as f64;
                 let f = if factor < 0.0 { -f.abs() } else { f };
-                self.add_colocated(&mut w, c.dependent, attr, f, visited);
+                self.add_colocated_mode(&mut w, c.dependent, attr, f, visited, only_positive);
+            }
+            for n in unusable {
+                w.insert(n, Score(1));
             }
             if w.iter().any(|(n, v)| v.0 >= 0 && self.available(*n)) {
                 *work = w;
@@ -1607,7 +1635,14 @@ impl<'a> Assigner<'a> {
                     let mut w = Table::new();
                     w.insert(n, s);
                     let mut visited = vec![c];
-                    self.add_colocated(&mut w, col.dependent, &col.node_attribute, f, &mut visited);
+                    self.add_colocated_mode(
+                        &mut w,
+                        col.dependent,
+                        &col.node_attribute,
+                        f,
+                        &mut visited,
+                        true,
+                    );
                     s = w.get(&n).copied().unwrap_or(s);
                 }
             }
