@@ -1663,7 +1663,9 @@ impl<'a> Assigner<'a> {
                     let attr = |x: NodeId| self.u.nodes[x].attrs.get(&col.node_attribute).cloned();
                     let matched = pn.iter().any(|&p| attr(p) == attr(n));
                     if matched {
-                        if !col.score.is_inf() {
+                        // an instance without a promotion score (negative)
+                        // gains nothing from colocations
+                        if !col.score.is_inf() && s.0 >= 0 {
                             s = s.add(col.score);
                         }
                     } else if col.score.is_inf() {
