@@ -1360,6 +1360,9 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
                     n.pending = true;
                 }
             }
+        } else if (shutdown || terminate) && join == Some("down") && !ccm_ok && !crmd_ok {
+            // left the cluster as asked (shutdown) or already shot: down
+            // cleanly
         } else if !ccm_ok {
             n.unclean = true;
             n.fence_reason = Some("peer is no longer part of the cluster".into());
