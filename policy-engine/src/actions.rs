@@ -61,6 +61,11 @@ pub mod flags {
     /// pseudo op; a configured ordering's effect on the members of a
     /// container, which Pacemaker reaches through the container's own op).
     pub const NO_EDGE: u32 = 1024;
+    /// An internal ordering that is also applied while orderings between
+    /// resources settle: a container's pseudo op is required as soon as a
+    /// member's action is (Pacemaker derives a group's action flags from its
+    /// members' whenever it reads them).
+    pub const EAGER: u32 = 2048;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -349,6 +354,11 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                     b.set_reason(s, "node availability");
                 }
             }
+            if !stops.is_empty() && clone_of(&u.rscs, ri).is_none() {
+                // an active resource that is stopped has a required but
+                // unrunnable start: what follows it is required, then blocked
+                b.actions[start].optional = false;
+            }
         } else if moving {
             for &s in &stops {
                 b.actions[s].optional = false;
@@ -511,17 +521,22 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 let child_actions = b.find_all(c, t);
                 for ca in child_actions {
                     b.order(pa, ca, flags::RUNNABLE_LEFT | flags::INTERNAL);
+                    let eager = if r.kind == RscKind::Group {
+                        flags::EAGER
+                    } else {
+                        0
+                    };
                     let fl = if r.kind == RscKind::Clone {
                         inputs += 1;
                         flags::IMPLIES_THEN | flags::ONE_OR_MORE | flags::INTERNAL
                     } else {
-                        flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL
+                        flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL | eager
                     };
                     b.order(ca, pd, fl);
                     b.order(
                         ca,
                         pa,
-                        flags::IMPLIES_FIRST | flags::INTERNAL | flags::NO_EDGE,
+                        flags::IMPLIES_FIRST | flags::INTERNAL | flags::NO_EDGE | eager,
                     );
                 }
             }
@@ -904,7 +919,9 @@ fn propagate(b: &mut B) {
             let o = b.orderings[k];
             let (f, t) = (o.first, o.then);
             let internal = o.flags & flags::INTERNAL != 0;
-            if (phase == 0 && internal) || (phase == 1 && o.flags & flags::RESTART != 0) {
+            if (phase == 0 && internal && o.flags & flags::EAGER == 0)
+                || (phase == 1 && o.flags & flags::RESTART != 0)
+            {
                 continue;
             }
             if implies_then_applies(b, o) {
