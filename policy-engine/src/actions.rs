@@ -565,6 +565,9 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
     }
+    // actions on remote and guest nodes follow their connection (and a
+    // guest's container): Pacemaker's remote connection orderings
+    remote_orderings(&mut b);
     // configured orderings
     for o in &u.orders {
         if let Some((name, min)) = &o.one_or_more {
@@ -743,6 +746,75 @@ fn remote_connection_fencing(a: &mut Assigned) {
         node.unclean = true;
         if node.fence_reason.is_none() {
             node.fence_reason = Some(reason.to_string());
+        }
+    }
+}
+
+/// Order resource actions on remote and guest nodes relative to the
+/// connection (`apply_remote_ordering`) or the guest's container
+/// (`apply_container_ordering`), for the effects on flags: starts and
+/// promotes need the connection (a guest's container restart forces them);
+/// stops on a live remote node must happen before the connection stops.
+fn remote_orderings(b: &mut B) {
+    let u = b.u();
+    let a = b.a;
+    for ri in 0..u.rscs.len() {
+        let r = &u.rscs[ri];
+        if !r.is_leaf() || is_remote_agent(r) {
+            continue;
+        }
+        let mut ups = Vec::new();
+        for task in ["start", "promote"] {
+            ups.extend(b.find_all(ri, task));
+        }
+        for x in ups {
+            let Some(n) = b.actions[x].node else { continue };
+            if u.nodes[n].kind == NodeKind::Member || b.actions[x].pseudo {
+                continue;
+            }
+            let Some(c) = remote_connection(u, n) else {
+                continue;
+            };
+            let conn_starts = b.find_all(c, "start");
+            if let Some(k) = container_of(u, c) {
+                for ks in b.find_all(k, "start") {
+                    b.order(ks, x, flags::IMPLIES_THEN | flags::RUNNABLE_LEFT);
+                }
+                for &cs in &conn_starts {
+                    b.order(cs, x, flags::RUNNABLE_LEFT);
+                }
+            } else {
+                let fl = if remote_failed(a, n) {
+                    flags::IMPLIES_THEN | flags::RUNNABLE_LEFT
+                } else {
+                    flags::RUNNABLE_LEFT
+                };
+                for &cs in &conn_starts {
+                    b.order(cs, x, fl);
+                }
+            }
+        }
+        for x in b.find_all(ri, "stop") {
+            let Some(n) = b.actions[x].node else { continue };
+            if u.nodes[n].kind != NodeKind::Remote || b.actions[x].pseudo {
+                continue;
+            }
+            let Some(c) = remote_connection(u, n) else {
+                continue;
+            };
+            let conn = &u.rscs[c];
+            let alive = conn
+                .running_on
+                .first()
+                .is_some_and(|&h| u.nodes[h].online && !u.nodes[h].unclean)
+                && a.node[c].is_some()
+                && a.next_role[c] != Role::Stopped;
+            let stopping = a.node[c].is_none() || a.next_role[c] == Role::Stopped;
+            if (alive || stopping) && !remote_failed(a, n) {
+                for cs in b.find_all(c, "stop") {
+                    b.order(x, cs, flags::IMPLIES_FIRST);
+                }
+            }
         }
     }
 }
@@ -1056,8 +1128,7 @@ fn require_then(b: &mut B, o: Ordering) {
 fn migrating(a: &Assigned, r: RscId) -> bool {
     let u = &a.scored.unpacked;
     let rr = &u.rscs[r];
-    let allow = rr.meta.get("allow-migrate").is_some_and(|v| is_true(v));
-    if !allow
+    if !allow_migrate(rr)
         || !rr.managed
         || rr.failed
         || rr.no_migrate

@@ -201,7 +201,11 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
             let mut c = mk(v, current, next, stop, Some(st));
             let source_clean = current.is_some_and(|c| u.nodes[c].online && !u.nodes[c].unclean);
             if c.reason.is_none() && allow_migrate(rr) && !failed && source_clean {
-                if let Some(fr) = next.and_then(|n| non_migrating_first(acts, r, n)) {
+                // (a guest connection's own container is no such first)
+                if let Some(fr) = next
+                    .and_then(|n| non_migrating_first(acts, r, n))
+                    .filter(|&fr| crate::unpack::container_of(u, r) != Some(fr))
+                {
                     c.reason = Some(format!("unrunnable {} stop", u.rscs[fr].id));
                 }
             }
@@ -253,14 +257,7 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
 
 /// `allow-migrate`, which defaults to true for remote connections only.
 fn allow_migrate(rr: &crate::unpack::Rsc) -> bool {
-    rr.meta
-        .get("allow-migrate")
-        .map(|v| crate::unpack::is_true(v))
-        .unwrap_or(
-            rr.class == "ocf"
-                && rr.provider.as_deref() == Some("pacemaker")
-                && rr.agent == "remote",
-        )
+    crate::unpack::allow_migrate(rr)
 }
 
 /// Whether a move of `r` can be done as a live migration.
@@ -318,6 +315,7 @@ fn non_migrating_first(acts: &Actions, r: RscId, n: NodeId) -> Option<RscId> {
             continue;
         }
         if let Some(fr) = f.rsc {
+            // nor does a guest connection's own container
             if fr == r {
                 continue;
             }

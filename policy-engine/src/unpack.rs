@@ -880,6 +880,14 @@ pub fn is_remote_agent(r: &Rsc) -> bool {
         && r.agent == "remote"
 }
 
+/// `allow-migrate`, which defaults to true for remote connections.
+pub fn allow_migrate(r: &Rsc) -> bool {
+    r.meta
+        .get("allow-migrate")
+        .map(|v| is_true(v))
+        .unwrap_or(is_remote_agent(r))
+}
+
 /// Pacemaker's `expand_remote_rsc_meta`: a primitive (top level or in a
 /// group) with meta `remote-node=NAME` gets an implicit connection
 /// `ocf:pacemaker:remote` primitive NAME contained in it. Only plain
@@ -2507,7 +2515,17 @@ fn remote_online_status(u: &mut Unpacked, nid: NodeId) {
     } else if stopped(c) || container.is_some_and(stopped) {
         online = false;
         reset = false;
-    } else if host.is_some_and(|h| !u.nodes[h].online && u.nodes[h].unclean) {
+    } else if host.is_some_and(|h| {
+        // a host found running managed resources while offline is about to
+        // be marked unclean (Pacemaker does so while unpacking its history)
+        !u.nodes[h].online
+            && (u.nodes[h].unclean
+                || (u.options.stonith_enabled
+                    && u.nodes[h].kind == NodeKind::Member
+                    && u.rscs
+                        .iter()
+                        .any(|r| r.is_leaf() && r.managed && r.running_on.contains(&h))))
+    }) {
         online = false;
         reset = true;
     }
