@@ -549,12 +549,12 @@ impl<'a> Assigner<'a> {
     }
 
     /// Pacemaker's `sort_resources`/`cmp_resources`, used with a placement
-    /// strategy: priority first; then the score on the current node (-INFINITY for a
-    /// resource active nowhere); then the scores on
-    /// each node, nodes taken in `pcmk__sort_nodes` order before any
-    /// assignment. Scores are the resource's own table plus its "this with"
-    /// colocations (attenuated, recursively), as `add_colocated_node_scores`
-    /// computes them.
+    /// strategy: priority first; then the score on the current node
+    /// (-INFINITY for a resource active nowhere); then the scores on each
+    /// node (missing = -INFINITY), nodes taken in `pcmk__sort_nodes` order
+    /// before any assignment. Scores are the resource's own table (a group's
+    /// last member's) plus its "this with" colocations, attenuated and
+    /// followed recursively ([`Self::sort_scores`]).
     fn sort_for_placement(&self, mut order: Vec<RscId>) -> Vec<RscId> {
         let u = self.u;
         let strategy = u.options.placement_strategy.as_str();
@@ -618,9 +618,18 @@ impl<'a> Assigner<'a> {
     /// member's) merged with its "this with" colocations.
     fn sort_scores(&self, r: RscId) -> Table {
         let mut visited = vec![r];
-        let mut work = self.tables[r].clone();
+        // a group is judged by its last member, which reaches the others
+        // (and the group's own colocations) through the internal chain
+        let start = match self.u.rscs[r].kind {
+            RscKind::Group => self.u.rscs[r].children.last().copied().unwrap_or(r),
+            _ => r,
+        };
+        if start != r {
+            visited.push(start);
+        }
+        let mut work = self.tables[start].clone();
         if self.can_run_any(&work) {
-            for c in self.u.colocations.iter().filter(|c| c.dependent == r) {
+            for c in self.colocations_of(start).filter(|c| c.dependent == start) {
                 let f = c.score.0 as f64 / INFINITY as f64;
                 self.merge_scores(
                     &mut work,
@@ -633,6 +642,20 @@ impl<'a> Assigner<'a> {
             }
         }
         work
+    }
+
+    /// The colocations naming `x`: group members see their group's
+    /// (remapped onto members) and the internal chain; anything else the
+    /// configured ones.
+    fn colocations_of(&self, x: RscId) -> std::slice::Iter<'_, Colocation> {
+        let in_group = self.u.rscs[x]
+            .parent
+            .is_some_and(|p| self.u.rscs[p].kind == RscKind::Group);
+        if in_group {
+            self.colocs.iter()
+        } else {
+            self.u.colocations.iter()
+        }
     }
 
     fn can_run_any(&self, t: &Table) -> bool {
@@ -680,9 +703,7 @@ impl<'a> Assigner<'a> {
         if self.can_run_any(&w) {
             let sign = if factor < 0.0 { -1.0 } else { 1.0 };
             let next: Vec<(RscId, String, f64)> = self
-                .u
-                .colocations
-                .iter()
+                .colocations_of(other)
                 .filter(|c| {
                     if forward {
                         c.dependent == other
