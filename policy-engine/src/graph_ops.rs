@@ -22,10 +22,12 @@
 //! * **Recurring monitors**: each enabled `op` with an interval, on the node
 //!   the resource is assigned to, when its `role` matches the next role (no
 //!   role: any role but Promoted). It is optional only if the start is
-//!   optional and the op is already active there; ordered after the start,
+//!   optional and the op is already active there with the parameters (and
+//!   timeout) configured now, else it is rescheduled; ordered after the start,
 //!   and after the promote (next role Promoted) or demote (currently
 //!   Promoted). An active op whose role no longer matches is cancelled
-//!   before the promote, demote or stop.
+//!   before the promote, demote or stop; one no longer configured, or on a
+//!   resource or node in maintenance, is cancelled on its own.
 //! * **Container brackets**: a group's or clone's `start` precedes its
 //!   `running`, `stop` its `stopped`, and `stopped` its `start`; a
 //!   promotable clone also orders `demote` → `demoted` → `stop`/`start`/
@@ -59,6 +61,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     probe_before_stops(b, &probes);
     probe_before_restarts(b, &probes);
     add_recurring(b);
+    cancel_orphans(b);
     fencing_orders(b);
 }
 
@@ -495,6 +498,93 @@ fn requires_quorum_only(u: &Unpacked, r: &Rsc) -> bool {
     }
 }
 
+/// Whether the last recorded run of a recurring op on `node` was made with
+/// the parameters configured now (resource parameters plus the op timeout,
+/// Pacemaker's digest for recurring ops); if not, the op is rescheduled.
+fn recurring_digest_ok(
+    r: &Rsc,
+    node: NodeId,
+    name: &str,
+    interval_ms: u64,
+    timeout_ms: Option<u64>,
+) -> bool {
+    let Some(h) = r.history.get(&node) else {
+        return true;
+    };
+    let Some(op) = h
+        .ops
+        .iter()
+        .rev()
+        .find(|o| o.task == name && o.interval_ms == interval_ms && o.op_status != 1)
+    else {
+        return true;
+    };
+    let Some(d) = &op.op_digest else {
+        return true;
+    };
+    if op
+        .feature_set
+        .as_deref()
+        .is_some_and(|f| crate::rules_cmp_version(f, "2.0").is_lt())
+    {
+        return true;
+    }
+    let mut params: BTreeMap<String, String> = r
+        .params
+        .iter()
+        .filter(|(k, _)| !k.starts_with('#'))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    params.insert(
+        "CRM_meta_timeout".into(),
+        timeout_ms.unwrap_or(20000).to_string(),
+    );
+    if &crate::digest::params_digest(&params) == d {
+        return true;
+    }
+    // secrets are not recorded: compare the digest without them (and
+    // without the timeout)
+    if let (Some(sp), Some(sd)) = (&op.secure_params, &op.secure_digest) {
+        let secret: BTreeSet<&str> = sp.split_whitespace().collect();
+        params.retain(|k, _| {
+            !secret.contains(k.as_str()) && !k.starts_with("pcmk_") && !k.starts_with("CRM_meta")
+        });
+        return &crate::digest::params_digest(&params) == sd;
+    }
+    false
+}
+
+/// Recurring ops active where the resource runs that are no longer
+/// configured (unless `stop-orphan-actions` is off) or are in maintenance are
+/// cancelled.
+fn cancel_orphans(b: &mut B) {
+    let u = b.u();
+    for l in 0..u.rscs.len() {
+        let r = &u.rscs[l];
+        if !r.is_leaf() {
+            continue;
+        }
+        let rsc_maint =
+            u.options.maintenance_mode || r.meta.get("maintenance").is_some_and(|v| is_true(v));
+        for (&n, h) in &r.history {
+            let node = &u.nodes[n];
+            if !r.running_on.contains(&n) || !node.online || node.unclean {
+                continue;
+            }
+            for (name, interval) in &h.active_recurring {
+                let configured = r
+                    .ops
+                    .iter()
+                    .any(|o| &o.name == name && o.interval_ms == *interval && o.enabled);
+                if rsc_maint || node.maintenance || (!configured && u.options.stop_orphan_actions) {
+                    let c = new_action(b, l, "cancel", *interval, n, false, true);
+                    b.actions[c].cancels = Some(name.clone());
+                }
+            }
+        }
+    }
+}
+
 const CANNOT_RECUR: &[&str] = &[
     "stop",
     "start",
@@ -548,7 +638,9 @@ fn add_recurring(b: &mut B) {
                 h.active_recurring
                     .contains(&(op.name.clone(), op.interval_ms))
             });
-            let optional = b.actions[start].optional && active;
+            let optional = b.actions[start].optional
+                && active
+                && recurring_digest_ok(r, node, &op.name, op.interval_ms, op.timeout_ms);
             let mismatch = match op.role {
                 Some(role) => role != next_role,
                 None => next_role == Role::Promoted,

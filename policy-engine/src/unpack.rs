@@ -33,6 +33,8 @@ pub struct Options {
     pub health_scores: (i64, i64, i64),
     /// `concurrent-fencing`: when false, fencing ops run one after another.
     pub concurrent_fencing: bool,
+    /// `stop-orphan-actions`: cancel recurring ops no longer configured.
+    pub stop_orphan_actions: bool,
     /// The CIB's `dc-uuid` (the DC is fenced or shut down last).
     pub dc_uuid: Option<String>,
 }
@@ -615,6 +617,7 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         health_strategy: prop("node-health-strategy").unwrap_or("none").to_string(),
         concurrent_fencing: prop("concurrent-fencing").map(is_true).unwrap_or(false),
         dc_uuid: root.attr("dc-uuid").map(str::to_string),
+        stop_orphan_actions: prop("stop-orphan-actions").map(is_true).unwrap_or(true),
         health_scores: {
             let g = |k: &str| prop(k).map(|v| Score::parse(v).0).unwrap_or(0);
             match prop("node-health-strategy").unwrap_or("none") {
