@@ -650,6 +650,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
     }
+    unfencing(&mut b);
     propagate(&mut b);
     // graph-only actions: they never change what the summary shows
     crate::graph_ops::add(&mut b, &fenced);
@@ -940,8 +941,155 @@ fn apply_order(
 fn rsc_label(u: &Unpacked, a: &Action) -> String {
     match a.rsc {
         Some(r) => format!("{} {}", u.rscs[r].id, a.task),
+        None if a.fence.is_some() => "stonith".to_string(),
         None => a.task.clone(),
     }
+}
+
+/// Unfencing is in use: a fence device `provides=unfencing`, or some
+/// resource `requires=unfencing`.
+pub fn unfencing_enabled(u: &Unpacked) -> bool {
+    u.options.stonith_enabled
+        && u.rscs.iter().any(|r| {
+            (r.is_stonith()
+                && (r.meta.get("provides").map(String::as_str) == Some("unfencing")
+                    || r.params.get("provides").map(String::as_str) == Some("unfencing")))
+                || r.meta.get("requires").map(String::as_str) == Some("unfencing")
+        })
+}
+
+/// Whether actions of `r` wait for its node's unfencing: fence devices when
+/// unfencing is in use, and resources that require it (the default for
+/// ordinary resources once unfencing is in use).
+fn waits_for_unfencing(r: &Rsc, enabled: bool) -> bool {
+    if !enabled || !r.is_leaf() {
+        return false;
+    }
+    if r.is_stonith() {
+        return true;
+    }
+    match r.meta.get("requires").map(String::as_str) {
+        Some("unfencing") => true,
+        None => !is_remote_agent(r),
+        Some(_) => false,
+    }
+}
+
+/// The node has been unfenced since it joined (`#node-unfenced`).
+fn node_unfenced(u: &Unpacked, n: NodeId) -> bool {
+    u.nodes[n]
+        .attrs
+        .get("#node-unfenced")
+        .is_some_and(|v| v != "0")
+}
+
+/// Schedule unfencing (`Fence (on)`): a node that was never unfenced is
+/// unfenced before a resource waiting for it is probed or started there, and
+/// a node where a fence device's agent or parameters changed is unfenced
+/// again. Every start of such a resource is ordered after its node's
+/// unfencing, which restarts what runs there when the unfencing is required.
+fn unfencing(b: &mut B) {
+    let u = b.u();
+    let enabled = unfencing_enabled(u);
+    if !enabled {
+        return;
+    }
+    let eligible = |n: NodeId| {
+        let node = &u.nodes[n];
+        node.online && !node.unclean && !node.shutdown && node.kind == NodeKind::Member
+    };
+    let mut triggers: Vec<(NodeId, String)> = Vec::new();
+    // changed fence devices
+    for r in u.rscs.iter().filter(|r| r.is_leaf() && r.is_stonith()) {
+        for (&n, h) in &r.history {
+            if !r.running_on.contains(&n) {
+                continue;
+            }
+            if h.agent_changed {
+                triggers.push((n, "Device definition changed".into()));
+            } else if r.definition_changed.contains(&n) || r.reload_on.contains(&n) {
+                triggers.push((n, "Device parameters changed".into()));
+            }
+        }
+    }
+    // probes, then starts, in resource order
+    for (ni, node) in u.nodes.iter().enumerate() {
+        if !node.online || node.unclean || node.pending || node_unfenced(u, ni) {
+            continue;
+        }
+        let mut seen_anon: Vec<&str> = Vec::new();
+        for (ri, r) in u.rscs.iter().enumerate() {
+            if !waits_for_unfencing(r, enabled)
+                || r.orphan
+                || r.meta.contains_key("container")
+                || !crate::graph_ops::discovery_allowed(u, ri, ni)
+            {
+                continue;
+            }
+            let anon = clone_of(&u.rscs, ri).filter(|&c| !u.rscs[c].unique);
+            if let Some(c) = anon {
+                let mut ls = Vec::new();
+                leaves(&u.rscs, c, &mut ls);
+                let known = ls
+                    .iter()
+                    .any(|&l| u.rscs[l].xml_id == r.xml_id && u.rscs[l].history.contains_key(&ni));
+                if known || seen_anon.contains(&r.xml_id.as_str()) {
+                    continue;
+                }
+                seen_anon.push(&r.xml_id);
+            } else if r.history.contains_key(&ni) {
+                continue;
+            }
+            triggers.push((ni, format!("required by {} monitor", r.id)));
+            break;
+        }
+    }
+    let mut starts: Vec<(ActionId, NodeId, RscId)> = Vec::new();
+    for (ri, r) in u.rscs.iter().enumerate() {
+        if !waits_for_unfencing(r, enabled) {
+            continue;
+        }
+        let Some(n) = b.a.node[ri] else { continue };
+        if let Some(&s) = b.by_key.get(&(Some(ri), "start".to_string(), Some(n))) {
+            starts.push((s, n, ri));
+            if !node_unfenced(u, n) {
+                triggers.push((n, format!("required by {} start", r.id)));
+            }
+        }
+    }
+    let mut unfence: BTreeMap<NodeId, ActionId> = BTreeMap::new();
+    for (n, reason) in triggers {
+        if !eligible(n) {
+            continue;
+        }
+        let i = *unfence.entry(n).or_insert_with(|| {
+            let name = &u.nodes[n].uname;
+            let i = b.action(
+                None,
+                &format!("stonith-{name}-on"),
+                Some(n),
+                false,
+                false,
+                true,
+            );
+            b.actions[i].fence = Some((n, "on".to_string()));
+            i
+        });
+        b.set_reason(i, &reason);
+    }
+    // made when the start is created, before any constraint: first in line
+    // to give a reason
+    let mut first = Vec::new();
+    for (s, n, _) in starts {
+        if let Some(&f) = unfence.get(&n) {
+            first.push(Ordering {
+                first: f,
+                then: s,
+                flags: flags::IMPLIES_THEN | flags::RUNNABLE_LEFT,
+            });
+        }
+    }
+    b.orderings.splice(0..0, first);
 }
 
 /// Apply ordering effects until a fixed point is reached.
@@ -951,9 +1099,14 @@ fn propagate(b: &mut B) {
     b.orderings.sort_by_key(|o| o.flags & flags::INTERNAL != 0);
     let n = b.orderings.len();
     let mut out: Vec<Vec<usize>> = vec![Vec::new(); b.actions.len()];
+    // inputs of each action between resources, in creation order
+    let mut inp: Vec<Vec<usize>> = vec![Vec::new(); b.actions.len()];
     for (k, o) in b.orderings.iter().enumerate() {
         if o.flags & flags::IMPLIES_THEN != 0 {
             out[o.first].push(k);
+            if o.flags & flags::INTERNAL == 0 {
+                inp[o.then].push(k);
+            }
         }
     }
     // phase 0: orderings between resources; 1: also internal ones except a
@@ -1006,6 +1159,14 @@ fn propagate(b: &mut B) {
                         for &k2 in out[x].iter().rev() {
                             let o2 = b.orderings[k2];
                             if o2.flags & flags::INTERNAL == 0 && implies_then_applies(b, o2) {
+                                // the reason comes from the action's first
+                                // input that requires it, as Pacemaker
+                                // walks an action's inputs in order
+                                let o2 = inp[o2.then]
+                                    .iter()
+                                    .map(|&k3| b.orderings[k3])
+                                    .find(|&o3| implies_then_applies(b, o3))
+                                    .unwrap_or(o2);
                                 require_then(b, o2);
                                 stack.push(o2.then);
                             }

@@ -82,6 +82,10 @@ pub fn summarize(acts: &Actions) -> Summary {
                 .map(|k| u.rscs[k].id.clone());
             let reason = if container.is_some() {
                 "guest is unclean".to_string()
+            } else if act == "on" {
+                a.reason
+                    .clone()
+                    .unwrap_or_else(|| "required by unfencing".into())
             } else {
                 node.fence_reason
                     .clone()

@@ -1527,6 +1527,12 @@ fn eval_history(
                 h.stop_failed = false;
             }
         };
+        if success && op.rc == 7 {
+            // an expected "not running" result, whatever the task
+            h.role = Role::Stopped;
+            clear(&mut h);
+            continue;
+        }
         if success {
             match task {
                 "start" => {
