@@ -72,7 +72,17 @@ pub fn score(mut u: Unpacked) -> Scored {
             }
         }
     }
-    // guest/remote nodes: only where allowed explicitly? (keep symmetric)
+    // a guest node's connection may always opt in to every node (where it
+    // runs depends on its container)
+    if !u.options.symmetric {
+        for (ri, r) in u.rscs.iter().enumerate() {
+            if is_remote_agent(r) && r.meta.contains_key("container") {
+                for n in 0..n_nodes {
+                    tables[ri].insert(n, Score::ZERO);
+                }
+            }
+        }
+    }
     // node health: the summed #health-* attributes act as a location score
     if u.options.health_strategy != "none" && !u.options.health_strategy.is_empty() {
         let (red, yellow, green) = u.options.health_scores;

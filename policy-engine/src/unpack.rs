@@ -2048,6 +2048,9 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     .collect();
                 let target = find_history_target(u, rid, nid, lr, &ops);
                 let Some(target) = target else { continue };
+                if u.rscs[target].orphan && is_remote_agent(&u.rscs[target]) {
+                    orphan_remote_node(cx, u, target);
+                }
                 let promotable = u.rscs[target]
                     .parent
                     .map(|p| {
@@ -2454,6 +2457,60 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             }
         }
     }
+}
+
+/// An orphaned remote connection still defines its remote node (Pacemaker's
+/// `create_fake_resource`), which is shutting down. The node is appended
+/// to the node list (node ids already in use stay valid).
+fn orphan_remote_node(cx: &Ctx, u: &mut Unpacked, conn: RscId) {
+    let name = u.rscs[conn].id.clone();
+    if let Some(n) = u.nodes.iter_mut().find(|n| n.uname == name) {
+        if n.remote_rsc.is_none() {
+            n.kind = NodeKind::Remote;
+            n.remote_rsc = Some(name);
+            n.shutdown = true;
+        }
+        return;
+    }
+    let stonith = u.options.stonith_enabled;
+    let mut attrs = BTreeMap::new();
+    let ns = cx.root.child("status").and_then(|s| {
+        s.elements()
+            .filter(|e| e.name == "node_state")
+            .find(|e| e.attr("id") == Some(name.as_str()) || e.attr("uname") == Some(name.as_str()))
+    });
+    if let Some(ta) = ns.and_then(|ns| ns.child("transient_attributes")) {
+        let rctx = RuleContext {
+            now: u.now,
+            ..Default::default()
+        };
+        cx.nvsets(ta, "instance_attributes", &rctx, &mut attrs, false);
+    }
+    attrs.insert("#uname".into(), name.clone());
+    attrs.insert("#id".into(), name.clone());
+    attrs.insert("#kind".into(), "remote".into());
+    u.nodes.push(NodeInfo {
+        id: name.clone(),
+        uname: name.clone(),
+        kind: NodeKind::Remote,
+        online: false,
+        standby: attrs.get("standby").is_some_and(|v| is_true(v)),
+        maintenance: attrs.get("maintenance").is_some_and(|v| is_true(v)),
+        shutdown: true,
+        unclean: stonith && u.options.startup_fencing,
+        pending: false,
+        fence_reason: None,
+        attrs,
+        utilization: BTreeMap::new(),
+        base_score: Score::ZERO,
+        remote_rsc: Some(name),
+        has_state: ns.is_some(),
+        crmd_online: false,
+        unseen: true,
+        remote_requires_reset: false,
+        remote_was_fenced: false,
+        unpacked: false,
+    });
 }
 
 /// The connection resource of a remote or guest node.
