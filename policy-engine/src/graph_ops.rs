@@ -39,6 +39,9 @@
 //!   require fencing, or on a guest node) come after it, and so does the
 //!   stop of their top-level group or clone. Without `concurrent-fencing` the fencing ops of non-DC nodes
 //!   run in node order; the DC's fencing comes after all of them.
+//! * **Load**: with a placement strategy, pseudo op `load_stopped_<node>`
+//!   for each node a resource may use: stops there precede it, it precedes
+//!   starts (and migrations) there.
 //! * **Print always**: a group's or clone's `start`/`stop`/`promote`/`demote`
 //!   pseudo op is shown when one of its members' matching actions is
 //!   required, even though the pseudo op itself stays optional. It is left
@@ -63,6 +66,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     add_recurring(b);
     cancel_orphans(b);
     fencing_orders(b);
+    load_stopped(b);
 }
 
 /// Container pseudo ops shown because a member's action is required.
@@ -579,6 +583,43 @@ fn cancel_orphans(b: &mut B) {
                 if rsc_maint || node.maintenance || (!configured && u.options.stop_orphan_actions) {
                     let c = new_action(b, l, "cancel", *interval, n, false, true);
                     b.actions[c].cancels = Some(name.clone());
+                }
+            }
+        }
+    }
+}
+
+/// With a placement strategy other than `default`, a pseudo op
+/// `load_stopped_<node>` per node in any resource's allowed-node table:
+/// stops on a node precede it, and it precedes starts there.
+fn load_stopped(b: &mut B) {
+    let u = b.u();
+    if u.options.placement_strategy == "default" {
+        return;
+    }
+    let mut ops: BTreeMap<NodeId, ActionId> = BTreeMap::new();
+    for l in 0..u.rscs.len() {
+        if !u.rscs[l].is_leaf() {
+            continue;
+        }
+        let mut nodes: BTreeSet<NodeId> = b.a.scored.tables[l].keys().copied().collect();
+        nodes.extend(u.rscs[l].running_on.iter().copied());
+        for n in nodes {
+            let op = *ops.entry(n).or_insert_with(|| {
+                let task = format!("load_stopped_{}", u.nodes[n].uname);
+                let i = b.action(None, &task, None, true, false, true);
+                i
+            });
+            for x in b.find_all(l, "stop") {
+                if b.actions[x].node == Some(n) {
+                    b.order(x, op, G | flags::OPTIONAL);
+                }
+            }
+            for t in ["start", "migrate_to"] {
+                for x in b.find_all(l, t) {
+                    if b.actions[x].node == Some(n) {
+                        b.order(op, x, G | flags::OPTIONAL);
+                    }
                 }
             }
         }
