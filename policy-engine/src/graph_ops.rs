@@ -607,8 +607,7 @@ fn load_stopped(b: &mut B) {
         for n in nodes {
             let op = *ops.entry(n).or_insert_with(|| {
                 let task = format!("load_stopped_{}", u.nodes[n].uname);
-                let i = b.action(None, &task, None, true, false, true);
-                i
+                b.action(None, &task, None, true, false, true)
             });
             for x in b.find_all(l, "stop") {
                 if b.actions[x].node == Some(n) {
