@@ -1414,37 +1414,64 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
 }
 
 fn parse_hist_op(e: &Element) -> HistOp {
-    let i = |k: &str| e.attr(k).and_then(|v| v.trim().parse::<i64>().ok());
-    let expected_rc = e
-        .attr("transition-key")
+    // one pass over the attributes (an op has a dozen; the first wins, as
+    // `Element::attr` finds it)
+    let mut v: [Option<&str>; 17] = [None; 17];
+    const NAMES: [&str; 17] = [
+        "id",
+        "operation",
+        "interval",
+        "call-id",
+        "rc-code",
+        "transition-key",
+        "op-status",
+        "last-rc-change",
+        "last-run",
+        "op-digest",
+        "op-restart-digest",
+        "op-force-restart",
+        "migrate_source",
+        "migrate_target",
+        "crm_feature_set",
+        "op-secure-params",
+        "op-secure-digest",
+    ];
+    for (k, val) in &e.attrs {
+        if let Some(i) = NAMES.iter().position(|n| n == k) {
+            if v[i].is_none() {
+                v[i] = Some(val.as_str());
+            }
+        }
+    }
+    let [id, operation, interval, call_id, rc_code, transition_key, op_status, last_rc_change, last_run, op_digest, restart_digest, force_restart, migrate_source, migrate_target, feature_set, secure_params, secure_digest] =
+        v;
+    let i = |x: Option<&str>| x.and_then(|v| v.trim().parse::<i64>().ok());
+    let expected_rc = transition_key
         .and_then(|k| k.split(':').nth(2))
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     HistOp {
-        id: e.attr("id").unwrap_or("").to_string(),
-        task: e.attr("operation").unwrap_or("").to_string(),
-        interval_ms: e
-            .attr("interval")
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(0),
-        call_id: i("call-id").unwrap_or(0),
-        rc: match i("rc-code").unwrap_or(0) {
+        id: id.unwrap_or("").to_string(),
+        task: operation.unwrap_or("").to_string(),
+        interval_ms: interval.and_then(|v| v.trim().parse().ok()).unwrap_or(0),
+        call_id: i(call_id).unwrap_or(0),
+        rc: match i(rc_code).unwrap_or(0) {
             190 => 0,
             191 => 8,
             x => x,
         },
         expected_rc,
-        op_status: i("op-status").unwrap_or(0),
-        last_rc_change: i("last-rc-change").or(i("last-run")).unwrap_or(0),
-        rc_change: i("last-rc-change").unwrap_or(0),
-        op_digest: e.attr("op-digest").map(str::to_string),
-        restart_digest: e.attr("op-restart-digest").map(str::to_string),
-        force_restart: e.attr("op-force-restart").map(str::to_string),
-        migrate_source: e.attr("migrate_source").map(str::to_string),
-        migrate_target: e.attr("migrate_target").map(str::to_string),
-        feature_set: e.attr("crm_feature_set").map(str::to_string),
-        secure_params: e.attr("op-secure-params").map(str::to_string),
-        secure_digest: e.attr("op-secure-digest").map(str::to_string),
+        op_status: i(op_status).unwrap_or(0),
+        last_rc_change: i(last_rc_change).or(i(last_run)).unwrap_or(0),
+        rc_change: i(last_rc_change).unwrap_or(0),
+        op_digest: op_digest.map(str::to_string),
+        restart_digest: restart_digest.map(str::to_string),
+        force_restart: force_restart.map(str::to_string),
+        migrate_source: migrate_source.map(str::to_string),
+        migrate_target: migrate_target.map(str::to_string),
+        feature_set: feature_set.map(str::to_string),
+        secure_params: secure_params.map(str::to_string),
+        secure_digest: secure_digest.map(str::to_string),
     }
 }
 
@@ -1982,6 +2009,8 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
     // connection is known to be up, repeated until no more become known),
     // then the rest (offline cluster nodes only with fencing or shutdown
     // locks, remote/guest nodes only with fencing)
+    // containers, computed once (orphans made below have none)
+    let containers: Vec<Option<RscId>> = (0..u.rscs.len()).map(|i| container_of(u, i)).collect();
     let mut pass = 0;
     loop {
         let mut remote_progress = false;
@@ -2062,7 +2091,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                         u.rscs[p].promotable
                     })
                     .unwrap_or(false);
-                let has_container = container_of(u, target).is_some();
+                let has_container = containers.get(target).copied().flatten().is_some();
                 let remote_conn = is_remote_agent(&u.rscs[target])
                     && !has_container
                     && u.rscs[target].parent.is_none();
@@ -2138,6 +2167,15 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             .collect();
         u.rscs[ci].restart_on.extend(nodes);
     }
+    // leaves held by each container (meta `container`)
+    let mut held: BTreeMap<RscId, Vec<RscId>> = BTreeMap::new();
+    for fi in 0..u.rscs.len() {
+        if u.rscs[fi].is_leaf() {
+            if let Some(ci) = container_of(u, fi) {
+                held.entry(ci).or_default().push(fi);
+            }
+        }
+    }
     // derive per-resource failure state
     let now = u.now;
     let legacy = u.options.legacy_failcount;
@@ -2146,9 +2184,9 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         if !u.rscs[ri].is_leaf() {
             continue;
         }
-        let nodes: Vec<NodeId> = u.rscs[ri].history.keys().copied().collect();
-        for nid in nodes {
-            let h = u.rscs[ri].history[&nid].clone();
+        // read the histories in place (taken out while the resource changes)
+        let hist = std::mem::take(&mut u.rscs[ri].history);
+        for (&nid, h) in &hist {
             let uname = u.nodes[nid].uname.clone();
             let unclean = u.nodes[nid].unclean;
             let r = &mut u.rscs[ri];
@@ -2237,10 +2275,8 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             let mut last_failure = 0i64;
             // a container's count includes those of the resources it holds
             let mut bases = vec![base];
-            for fi in 0..u.rscs.len() {
-                if u.rscs[fi].is_leaf() && container_of(u, fi) == Some(ri) {
-                    bases.push(u.rscs[fi].id.clone());
-                }
+            for &fi in held.get(&ri).into_iter().flatten() {
+                bases.push(u.rscs[fi].id.clone());
             }
             for base in &bases {
                 let fc_exact = format!("fail-count-{base}");
@@ -2283,10 +2319,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             }
             let _ = start_fatal;
             let _ = &uname;
-            let only_ignored = u.rscs[ri]
-                .history
-                .get(&nid)
-                .is_some_and(|h| (h.ignored_failure && !h.counted_failure) || h.agent_changed);
+            let only_ignored = (h.ignored_failure && !h.counted_failure) || h.agent_changed;
             if count.0 > 0 && !only_ignored {
                 let expired = r.failure_timeout > 0
                     && last_failure > 0
@@ -2299,6 +2332,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 }
             }
         }
+        u.rscs[ri].history = hist;
         // parameter changes since the last start
         if !u.rscs[ri].orphan {
             let r = &u.rscs[ri];

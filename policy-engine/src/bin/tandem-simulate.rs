@@ -55,12 +55,58 @@ fn main() -> ExitCode {
     }
 }
 
+/// Peak resident memory so far (Linux), for TANDEM_TIMING.
+fn hwm() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM"))
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
+/// `schedule` stage by stage, printing each stage's time (TANDEM_TIMING set).
+fn timed_schedule(root: &cib::xml::Element, now: Option<i64>) -> Result<Transition> {
+    use policy_engine::{actions, assign, graph, summary, unpack};
+    let t = std::time::Instant::now();
+    let u = unpack::unpack(root, now)?;
+    eprintln!("unpack: {:?} {}", t.elapsed(), hwm());
+    let t = std::time::Instant::now();
+    let scored = assign::score(u);
+    eprintln!("score: {:?} {}", t.elapsed(), hwm());
+    let t = std::time::Instant::now();
+    let assigned = assign::assign(scored);
+    eprintln!("assign: {:?} {}", t.elapsed(), hwm());
+    let t = std::time::Instant::now();
+    let acts = actions::create_actions(assigned);
+    eprintln!("actions: {:?} {}", t.elapsed(), hwm());
+    let t = std::time::Instant::now();
+    let summary = summary::summarize(&acts);
+    eprintln!("summary: {:?} {}", t.elapsed(), hwm());
+    let t = std::time::Instant::now();
+    let graph = graph::build(&acts);
+    eprintln!("graph: {:?} {}", t.elapsed(), hwm());
+    Ok(Transition {
+        actions: acts,
+        summary,
+        graph,
+    })
+}
+
 fn run() -> Result<ExitCode> {
     let args = Args::parse();
     let text = std::fs::read_to_string(&args.xml)
         .with_context(|| format!("cannot read {}", args.xml.display()))?;
+    let t0 = std::time::Instant::now();
     let root =
         cib::xml::parse(&text).map_err(|e| anyhow::anyhow!("{}:{}", args.xml.display(), e))?;
+    // the tree owns its strings: the text is not needed any more
+    drop(text);
+    if std::env::var_os("TANDEM_TIMING").is_some() {
+        eprintln!("parse: {:?} {}", t0.elapsed(), hwm());
+    }
     let time = args.time.as_ref().map(|t| {
         let mut v = vec![t.clone()];
         v.extend(args.rest.iter().cloned());
@@ -84,7 +130,11 @@ fn run() -> Result<ExitCode> {
                 .map(|d| d.as_secs() as i64)
         }
     });
-    let t = schedule(&root, now).with_context(|| format!("{}", args.xml.display()))?;
+    let t = if std::env::var_os("TANDEM_TIMING").is_some() {
+        timed_schedule(&root, now)?
+    } else {
+        schedule(&root, now).with_context(|| format!("{}", args.xml.display()))?
+    };
     let mut out = String::new();
     let u = t.unpacked();
     if u.options.validate_none {
