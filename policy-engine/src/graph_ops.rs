@@ -42,6 +42,13 @@
 //! * **Load**: with a placement strategy, pseudo op `load_stopped_<node>`
 //!   for each node a resource may use: stops there precede it, it precedes
 //!   starts (and migrations) there.
+//! * **Live migration** (after the summary has decided which moves are
+//!   migrations): `migrate_to` on the source, then `migrate_from` on the
+//!   target, then the stop on the source; the start becomes a pseudo op
+//!   after both. Probes of the resource precede `migrate_to`; a start (or
+//!   stop) of another, non-migrating resource ordered before the start (or
+//!   stop) also precedes `migrate_to`, and a migrating one's `migrate_from`
+//!   does.
 //! * **Print always**: a group's or clone's `start`/`stop`/`promote`/`demote`
 //!   pseudo op is shown when one of its members' matching actions is
 //!   required, even though the pseudo op itself stays optional. It is left
@@ -50,7 +57,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::actions::{flags, Action, ActionId, B};
+use crate::actions::{flags, Action, ActionId, Actions, Ordering, B};
 use crate::model::*;
 use crate::unpack::*;
 
@@ -722,5 +729,125 @@ fn add_recurring(b: &mut B) {
                 }
             }
         }
+    }
+}
+
+/// Turn the moves the summary reports as `Migrate` into live migrations in
+/// the graph (see the module docs). Runs after the summary, on the final
+/// actions, and only adds graph actions and edges.
+pub fn add_migrations(acts: &mut Actions, summary: &crate::summary::Summary) {
+    let migrating: Vec<RscId> = summary
+        .changes
+        .iter()
+        .filter(|c| c.verb == crate::summary::Verb::Migrate)
+        .map(|c| c.rsc_index)
+        .collect();
+    if migrating.is_empty() {
+        return;
+    }
+    let Actions {
+        assigned,
+        actions,
+        orderings,
+        by_key,
+        ..
+    } = acts;
+    let u = &assigned.scored.unpacked;
+    let mut from_of: BTreeMap<RscId, (ActionId, ActionId)> = BTreeMap::new();
+    for &r in &migrating {
+        let rr = &u.rscs[r];
+        let (Some(&src), Some(dst)) = (rr.running_on.first(), assigned.node[r]) else {
+            continue;
+        };
+        let Some(&start) = by_key.get(&(Some(r), "start".to_string(), Some(dst))) else {
+            continue;
+        };
+        let mut add = |task: &str, node: NodeId| {
+            actions.push(Action {
+                rsc: Some(r),
+                task: task.to_string(),
+                interval_ms: 0,
+                node: Some(node),
+                pseudo: false,
+                optional: false,
+                runnable: true,
+                reason: None,
+                fence: None,
+                one_or_more: None,
+                printed: false,
+                graph_unrunnable: false,
+                cancels: None,
+            });
+            let i = actions.len() - 1;
+            by_key.insert((Some(r), task.to_string(), Some(node)), i);
+            i
+        };
+        let to = add("migrate_to", src);
+        let from = add("migrate_from", dst);
+        actions[start].pseudo = true;
+        let mut ord = vec![(to, from), (from, start)];
+        if let Some(&stop) = by_key.get(&(Some(r), "stop".to_string(), Some(src))) {
+            ord.push((from, stop));
+        }
+        let probes = by_key
+            .range((Some(r), "monitor".to_string(), None)..)
+            .take_while(|((x, t, _), _)| *x == Some(r) && t == "monitor")
+            .map(|(_, &i)| i);
+        ord.extend(probes.map(|p| (p, to)));
+        let load = format!("load_stopped_{}", u.nodes[dst].uname);
+        if let Some(&l) = by_key.get(&(None, load, None)) {
+            ord.push((l, to));
+        }
+        for (f, t) in ord {
+            orderings.push(Ordering {
+                first: f,
+                then: t,
+                flags: G | flags::OPTIONAL,
+            });
+        }
+        from_of.insert(r, (to, from));
+    }
+    // orderings between resources carry over to migrate_to
+    let related = |a: RscId, b: RscId| {
+        let mut x = Some(a);
+        while let Some(y) = x {
+            if y == b {
+                return true;
+            }
+            x = u.rscs[y].parent;
+        }
+        let mut x = Some(b);
+        while let Some(y) = x {
+            if y == a {
+                return true;
+            }
+            x = u.rscs[y].parent;
+        }
+        false
+    };
+    let mut extra = Vec::new();
+    for o in orderings.iter().filter(|o| is_real(o.flags)) {
+        let (f, t) = (&actions[o.first], &actions[o.then]);
+        let (Some(fr), Some(tr)) = (f.rsc, t.rsc) else {
+            continue;
+        };
+        let Some(&(to, _)) = from_of.get(&tr) else {
+            continue;
+        };
+        if related(fr, tr) || f.task != t.task || !matches!(t.task.as_str(), "start" | "stop") {
+            continue;
+        }
+        match from_of.get(&fr) {
+            Some(&(_, ffrom)) if t.task == "start" => extra.push((ffrom, to)),
+            Some(_) => {}
+            None => extra.push((o.first, to)),
+        }
+    }
+    for (f, t) in extra {
+        orderings.push(Ordering {
+            first: f,
+            then: t,
+            flags: G | flags::OPTIONAL,
+        });
     }
 }

@@ -23,6 +23,8 @@
 //! actions::create_actions Assigned  -> Actions   start/stop/promote/demote/fence actions,
 //!                                                orderings, flags propagated to a fixed point
 //! summary::summarize, graph::build  -> Transition  summary lines as data, executed graph
+//!                                                (live migrations the summary reports are
+//!                                                added to the graph in between)
 //! ```
 //!
 //! Text is produced only by [`render`] (crm_mon / crm_simulate look; `crm
@@ -77,6 +79,8 @@ pub fn schedule(cib: &Element, now: Option<i64>) -> Result<Transition, Error> {
     let assigned = assign::assign(scored);
     let acts = actions::create_actions(assigned);
     let summary = summary::summarize(&acts);
+    let mut acts = acts;
+    graph_ops::add_migrations(&mut acts, &summary);
     let graph = graph::build(&acts);
     Ok(Transition {
         actions: acts,
