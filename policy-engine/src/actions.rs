@@ -238,7 +238,10 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             fenced.push(ni);
             continue;
         }
-        if n.unclean && can_fence {
+        // without quorum, only nodes still in our membership can be fenced
+        let fenceable =
+            can_fence || (u.options.stonith_enabled && u.options.have_stonith_resource && n.online);
+        if n.unclean && fenceable {
             let act = u.options.stonith_action.clone();
             let i = b.action(
                 None,

@@ -1372,7 +1372,8 @@ impl<'a> Assigner<'a> {
                 .max()
                 .unwrap_or(Score::NEG_INF)
         };
-        let keys: BTreeMap<RscId, (bool, bool, std::cmp::Reverse<Score>)> = sorted
+        // failed instances go after healthy ones
+        let keys: BTreeMap<RscId, (bool, bool, bool, std::cmp::Reverse<Score>)> = sorted
             .iter()
             .map(|&i| {
                 let cur = inst_current(self, i);
@@ -1381,6 +1382,7 @@ impl<'a> Assigner<'a> {
                     i,
                     (
                         !active_ok,
+                        !active_ok && inst_failed(self, i),
                         cur.is_none(),
                         std::cmp::Reverse(best_of(self, i)),
                     ),

@@ -1991,6 +1991,14 @@ fn unpack_migrations(u: &mut Unpacked) {
     }
 }
 
+/// Whether fencing `n` is possible: without quorum only nodes still in our
+/// membership can be fenced (unless no-quorum-policy=ignore).
+fn fenceable(o: &Options, n: &NodeInfo) -> bool {
+    o.stonith_enabled
+        && o.have_stonith_resource
+        && (o.have_quorum || o.no_quorum_policy == NoQuorumPolicy::Ignore || n.online)
+}
+
 fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
     let Some(status) = cx.root.child("status") else {
         return;
@@ -2189,6 +2197,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         for (&nid, h) in &hist {
             let uname = u.nodes[nid].uname.clone();
             let unclean = u.nodes[nid].unclean;
+            let can_fence_here = fenceable(&u.options, &u.nodes[nid]);
             let r = &mut u.rscs[ri];
             if h.hard_ban {
                 r.status_bans.insert(nid, "hard error".into());
@@ -2214,6 +2223,14 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 if r.params.contains_key("reconnect_interval") {
                     r.forced_stop = true;
                 }
+            } else if h.failed && unclean && h.stop_failed && h.hard_ban && !can_fence_here {
+                // a stop that failed for good (agent missing) on an unclean
+                // node nobody can fence (out of our membership, no quorum):
+                // the resource is stuck there
+                r.failed = true;
+                r.failed_nodes.insert(nid);
+                r.managed = false;
+                r.blocked = true;
             } else if h.failed && !unclean {
                 match h.on_fail {
                     OnFail::Demote if h.role == Role::Promoted => {
