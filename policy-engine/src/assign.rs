@@ -460,7 +460,9 @@ pub fn assign(s: Scored) -> Assigned {
             && x.agent == "remote"
     });
     for &r in &remotes {
-        a.assign(r, None);
+        // a partially migrated connection prefers its migration target
+        let prefer = u.rscs[r].partial_migration.map(|(_, target)| target);
+        a.assign(r, prefer);
         a.remote_connection_assigned(r);
     }
     for r in rest {

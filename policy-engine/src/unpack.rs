@@ -1484,6 +1484,7 @@ fn eval_history(
     now: i64,
     has_container: bool,
     remote_conn: bool,
+    keep_monitor_failures: bool,
 ) -> NodeHistory {
     ops.sort_by(|a, b| {
         let ka = if a.call_id < 0 { i64::MAX } else { a.call_id };
@@ -1621,10 +1622,13 @@ fn eval_history(
             continue;
         }
         // failure; expired ones (failure-timeout) are ignored
+        // (a remote connection with a reconnect interval keeps its monitor
+        // failures until its node has been fenced)
         if r.failure_timeout > 0
             && op.last_rc_change > 0
             && now > op.last_rc_change + r.failure_timeout
             && task != "stop"
+            && !(keep_monitor_failures && task == "monitor" && op.interval_ms > 0)
         {
             continue;
         }
@@ -2103,6 +2107,12 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 let remote_conn = is_remote_agent(&u.rscs[target])
                     && !has_container
                     && u.rscs[target].parent.is_none();
+                let keep_monitor_failures = remote_conn
+                    && stonith
+                    && u.rscs[target].params.contains_key("reconnect_interval")
+                    && u.nodes
+                        .iter()
+                        .any(|n| n.uname == u.rscs[target].id && !n.remote_was_fenced);
                 let mut h = eval_history(
                     &u.rscs[target],
                     ops,
@@ -2111,6 +2121,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     u.now,
                     has_container,
                     remote_conn,
+                    keep_monitor_failures,
                 );
                 h.history_name = rid.to_string();
                 let r = &mut u.rscs[target];
