@@ -159,6 +159,9 @@ pub struct NodeHistory {
     /// A remote connection failed with the default on-fail (`reset_remote`):
     /// the remote node is fenced and the connection recovered.
     pub reset_remote: bool,
+    /// `shutdown-lock` recorded on the history entry (epoch seconds): the
+    /// resource stays locked to this node while it is down.
+    pub shutdown_lock: Option<i64>,
 }
 
 /// A resource: primitive, group or clone (clone instances are expanded).
@@ -212,6 +215,8 @@ pub struct Rsc {
     pub partial_migration: Option<(NodeId, NodeId)>,
     /// A failed migration forbids migrating again (recovery is stop + start).
     pub no_migrate: bool,
+    /// Locked to this node by a shutdown lock.
+    pub lock_node: Option<NodeId>,
     /// Sources of completed migrations (migrate_to and migrate_from both
     /// succeeded) that were never stopped: the resource is no longer active
     /// there, but a stop is still due.
@@ -281,6 +286,7 @@ impl Rsc {
             pending_start: false,
             partial_migration: None,
             no_migrate: false,
+            lock_node: None,
             dangling_migrations: BTreeSet::new(),
             definition_changed: BTreeSet::new(),
             restart_on: BTreeSet::new(),
@@ -2003,6 +2009,48 @@ fn fenceable(o: &Options, n: &NodeInfo) -> bool {
         && (o.have_quorum || o.no_quorum_policy == NoQuorumPolicy::Ignore || n.online)
 }
 
+/// Shutdown locks (`shutdown-lock=true`): a primitive active on exactly one
+/// node that is shutting down cleanly, or whose history there records a
+/// lock that has not expired (`shutdown-lock-limit`), stays on that node: it
+/// is banned from every other one. Fence devices, remote connections and
+/// clone instances are never locked.
+fn apply_shutdown_locks(u: &mut Unpacked, limit_s: i64) {
+    for ri in 0..u.rscs.len() {
+        let r = &u.rscs[ri];
+        if r.kind != RscKind::Primitive
+            || r.is_stonith()
+            || is_remote_agent(r)
+            || clone_of(&u.rscs, ri).is_some()
+        {
+            continue;
+        }
+        let recorded = r.history.iter().find_map(|(&n, h)| {
+            h.shutdown_lock
+                .filter(|&t| limit_s <= 0 || u.now <= t + limit_s)
+                .map(|_| n)
+        });
+        let lock = match recorded {
+            // started elsewhere meanwhile: the lock no longer holds
+            Some(_) if !r.running_on.is_empty() => None,
+            Some(n) => Some(n),
+            None if r.running_on.len() == 1 => {
+                let n = r.running_on[0];
+                (u.nodes[n].shutdown && !u.nodes[n].unclean).then_some(n)
+            }
+            None => None,
+        };
+        let Some(lock) = lock else { continue };
+        let n_nodes = u.nodes.len();
+        let r = &mut u.rscs[ri];
+        r.lock_node = Some(lock);
+        for n in (0..n_nodes).filter(|&n| n != lock) {
+            r.status_bans
+                .entry(n)
+                .or_insert_with(|| "shutdown-lock".into());
+        }
+    }
+}
+
 fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
     let Some(status) = cx.root.child("status") else {
         return;
@@ -2124,6 +2172,10 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     keep_monitor_failures,
                 );
                 h.history_name = rid.to_string();
+                h.shutdown_lock = lr
+                    .attr("shutdown-lock")
+                    .and_then(|v| v.trim().parse::<i64>().ok())
+                    .filter(|&t| t != 0);
                 let r = &mut u.rscs[target];
                 if !r.orphan {
                     let changed = lr.attr("class") != Some(r.class.as_str())
@@ -2165,6 +2217,21 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         }
     }
     unpack_migrations(u);
+    if shutdown_lock {
+        let limit_s = cx
+            .root
+            .child("configuration")
+            .and_then(|c| c.child("crm_config"))
+            .and_then(|cc| {
+                cc.find(&|e: &Element| {
+                    e.name == "nvpair" && e.attr("name") == Some("shutdown-lock-limit")
+                })
+            })
+            .and_then(|e| e.attr("value"))
+            .map(|v| parse_interval_ms(v) / 1000)
+            .unwrap_or(0) as i64;
+        apply_shutdown_locks(u, limit_s);
+    }
     // a failed resource with a container (meta `container`, inherited from
     // its group) restarts the container where it failed
     for ri in 0..u.rscs.len() {
