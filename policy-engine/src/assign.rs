@@ -794,7 +794,18 @@ impl<'a> Assigner<'a> {
 
     /// Apply a this-with colocation to `table` once the primary is assigned.
     fn apply_coloc(&self, table: &mut Table, c: &Colocation, dep_is_clone: bool) {
-        let primary_nodes = self.assigned_nodes(c.primary, c.primary_role);
+        let mut primary_nodes = self.assigned_nodes(c.primary, c.primary_role);
+        if self.u.rscs[c.primary].kind == RscKind::Clone && c.score.is_inf() && !dep_is_clone {
+            // a blocked instance lets nothing follow it where it is
+            primary_nodes = BTreeSet::new();
+            for &i in &self.u.rscs[c.primary].children {
+                let mut ls = Vec::new();
+                leaves(&self.u.rscs, i, &mut ls);
+                if !ls.iter().any(|&l| self.u.rscs[l].blocked) {
+                    primary_nodes.extend(self.assigned_nodes(i, c.primary_role));
+                }
+            }
+        }
         let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(&c.node_attribute).cloned();
         let primary_attrs: BTreeSet<Option<String>> =
             primary_nodes.iter().map(|&n| attr_of(n)).collect();
@@ -821,7 +832,6 @@ impl<'a> Assigner<'a> {
                 }
             }
         }
-        let _ = dep_is_clone;
         if !c.score.is_inf()
             && !c.score.is_neg_inf()
             && !table.iter().any(|(n, v)| v.0 >= 0 && self.available(*n))
