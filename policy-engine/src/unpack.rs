@@ -1481,17 +1481,26 @@ fn parse_hist_op(e: &Element) -> HistOp {
     }
 }
 
-/// Evaluate a resource's ordered history on one node.
-fn eval_history(
-    r: &Rsc,
-    mut ops: Vec<HistOp>,
+/// What reading one resource's history on one node depends on.
+struct HistoryCtx {
     stonith: bool,
     promotable: bool,
     now: i64,
     has_container: bool,
     remote_conn: bool,
     keep_monitor_failures: bool,
-) -> NodeHistory {
+}
+
+/// Evaluate a resource's ordered history on one node.
+fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
+    let HistoryCtx {
+        stonith,
+        promotable,
+        now,
+        has_container,
+        remote_conn,
+        keep_monitor_failures,
+    } = cx;
     ops.sort_by(|a, b| {
         let ka = if a.call_id < 0 { i64::MAX } else { a.call_id };
         let kb = if b.call_id < 0 { i64::MAX } else { b.call_id };
@@ -2164,12 +2173,14 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 let mut h = eval_history(
                     &u.rscs[target],
                     ops,
-                    stonith,
-                    promotable,
-                    u.now,
-                    has_container,
-                    remote_conn,
-                    keep_monitor_failures,
+                    HistoryCtx {
+                        stonith,
+                        promotable,
+                        now: u.now,
+                        has_container,
+                        remote_conn,
+                        keep_monitor_failures,
+                    },
                 );
                 h.history_name = rid.to_string();
                 h.shutdown_lock = lr
