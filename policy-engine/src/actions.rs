@@ -535,7 +535,10 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                     } else {
                         flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::INTERNAL | eager
                     };
-                    b.order(ca, pd, fl);
+                    // a nested container's own done op is what precedes
+                    // ours in the graph (see graph_ops)
+                    let nested = !u.rscs[c].is_leaf();
+                    b.order(ca, pd, if nested { fl | flags::NO_EDGE } else { fl });
                     b.order(
                         ca,
                         pa,

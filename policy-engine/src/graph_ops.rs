@@ -53,7 +53,8 @@
 //!   pseudo op is shown when one of its members' matching actions is
 //!   required, even though the pseudo op itself stays optional. It is left
 //!   out when no clone instance can run it. Members only count where they
-//!   have a node (a member left unassigned has no start at all).
+//!   have a node (a member left unassigned has no start at all). A cloned
+//!   group's `running`/`stopped` precede the clone's, which is then shown.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -118,6 +119,27 @@ fn mark_printed(b: &mut B) {
             }
             if blocked {
                 b.actions[pa].graph_unrunnable = true;
+            }
+        }
+        // a nested container's done op (a cloned group's `running`) is
+        // what the outer one's done op follows
+        for done in ["running", "stopped", "promoted", "demoted"] {
+            let Some(&pd) = b.by_key.get(&(Some(ri), done.to_string(), None)) else {
+                continue;
+            };
+            let inner: Vec<ActionId> = r
+                .children
+                .iter()
+                .filter_map(|&c| b.by_key.get(&(Some(c), done.to_string(), None)).copied())
+                .collect();
+            for &x in &inner {
+                b.order(x, pd, G | flags::OPTIONAL);
+            }
+            let any = inner
+                .iter()
+                .any(|&x| !b.actions[x].optional || b.actions[x].printed);
+            if any && b.actions[pd].optional {
+                b.actions[pd].printed = true;
             }
         }
     }
