@@ -1501,10 +1501,12 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
         remote_conn,
         keep_monitor_failures,
     } = cx;
+    // by call id; entries sharing one (a recurring op's last result and its
+    // last failure) by last-rc-change
     ops.sort_by(|a, b| {
         let ka = if a.call_id < 0 { i64::MAX } else { a.call_id };
         let kb = if b.call_id < 0 { i64::MAX } else { b.call_id };
-        ka.cmp(&kb)
+        ka.cmp(&kb).then(a.rc_change.cmp(&b.rc_change))
     });
     let mut h = NodeHistory {
         role: Role::Unknown,
