@@ -892,6 +892,17 @@ fn apply_order(
         }
         Some(OrderKind::Optional) | Some(OrderKind::Serialize) => flags::OPTIONAL,
     };
+    // legacy `restart-type=restart` on the then side (the first side for the
+    // inverse order): an optional order still restarts it
+    if kind == Some(OrderKind::Optional)
+        && u.rscs[then].meta.get("restart-type").map(String::as_str) == Some("restart")
+    {
+        fl |= if inverse {
+            flags::IMPLIES_FIRST
+        } else {
+            flags::IMPLIES_THEN
+        };
+    }
     let firsts = resolve_first(b, first, fa);
     let thens = resolve_then(b, then, ta);
     // interleave: pair clone instances on the same node
