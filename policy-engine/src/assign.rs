@@ -211,6 +211,32 @@ pub fn score(mut u: Unpacked) -> Scored {
                         ban(&mut tables, &mut contributions, "__loss_of_ticket__");
                     }
                 }
+                "fence" if role.is_some() => {
+                    // only the instances in the ticket's role are fenced away
+                    let hit: Vec<RscId> = all
+                        .iter()
+                        .copied()
+                        .filter(|&r| u.rscs[r].is_leaf() && Some(u.rscs[r].role) == role)
+                        .collect();
+                    for &r in &hit {
+                        for n in 0..n_nodes {
+                            tables[r].insert(n, Score::NEG_INF);
+                        }
+                        contributions.push(Contribution {
+                            rsc: r,
+                            node: None,
+                            score: Score::NEG_INF,
+                            source: "__loss_of_ticket__".to_string(),
+                        });
+                        for n in u.rscs[r].running_on.clone() {
+                            let node = &mut u.nodes[n];
+                            node.unclean = true;
+                            if node.fence_reason.is_none() {
+                                node.fence_reason = Some("deadman ticket was lost".into());
+                            }
+                        }
+                    }
+                }
                 "fence" => {
                     ban(&mut tables, &mut contributions, "__loss_of_ticket__");
                     for &n in &running {
