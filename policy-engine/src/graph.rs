@@ -174,6 +174,14 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
             esc(action)
         );
     }
+    if act.task == "clear_failcount" {
+        let r = act.rsc.map(|r| u.rscs[r].id.as_str()).unwrap_or_default();
+        return format!(
+            "<crm_event id=\"{id}\" operation=\"clear_failcount\" operation_key=\"{}_clear_failcount_0\"{}><attributes/></crm_event>",
+            esc(r),
+            node_attrs
+        );
+    }
     let key = op_key(u, act);
     if act.pseudo {
         return format!(

@@ -27,7 +27,10 @@
 //!   and after the promote (next role Promoted) or demote (currently
 //!   Promoted). An active op whose role no longer matches is cancelled
 //!   before the promote, demote or stop; one no longer configured, or on a
-//!   resource or node in maintenance, is cancelled on its own.
+//!   resource or node in maintenance, is cancelled on its own. A
+//!   `role=Stopped` monitor runs on every other node (optional where already
+//!   active), after the probe and any stop there. Expired failures get a
+//!   `clear_failcount`.
 //! * **Container brackets**: a group's or clone's `start` precedes its
 //!   `running`, `stop` its `stopped`, and `stopped` its `start`; a
 //!   promotable clone also orders `demote` → `demoted` → `stop`/`start`/
@@ -73,6 +76,8 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     probe_before_restarts(b, &probes);
     add_recurring(b);
     cancel_orphans(b);
+    stopped_monitors(b);
+    clear_failcounts(b);
     fencing_orders(b);
     load_stopped(b);
 }
@@ -647,6 +652,78 @@ fn load_stopped(b: &mut B) {
                 for x in b.find_all(l, t) {
                     if b.actions[x].node == Some(n) {
                         b.order(op, x, G | flags::OPTIONAL);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Expired failures get their fail count cleared (`clear_failcount`).
+fn clear_failcounts(b: &mut B) {
+    let u = b.u();
+    for &(r, n) in &u.clear_failcounts {
+        // a failed stop never expires (it stays blocked or fenced)
+        if u.rscs[r].history.get(&n).is_some_and(|h| h.stop_failed) {
+            continue;
+        }
+        new_action(b, r, "clear_failcount", 0, n, false, true);
+    }
+}
+
+/// `role=Stopped` recurring monitors of a managed, globally unique resource run on
+/// every node it will not run on, after its probe and stop there.
+fn stopped_monitors(b: &mut B) {
+    let u = b.u();
+    for l in 0..u.rscs.len() {
+        let r = &u.rscs[l];
+        if !r.is_leaf()
+            || r.blocked
+            || !r.managed
+            || clone_of(&u.rscs, l).is_some_and(|c| !u.rscs[c].unique)
+        {
+            continue;
+        }
+        let maint =
+            u.options.maintenance_mode || r.meta.get("maintenance").is_some_and(|v| is_true(v));
+        if maint {
+            continue;
+        }
+        let assigned = b.a.node[l];
+        for op in &r.ops {
+            if op.interval_ms == 0 || !op.enabled || op.role != Some(Role::Stopped) {
+                continue;
+            }
+            for n in 0..u.nodes.len() {
+                if Some(n) == assigned {
+                    continue;
+                }
+                let node = &u.nodes[n];
+                let active = r.history.get(&n).is_some_and(|h| {
+                    h.active_recurring
+                        .contains(&(op.name.clone(), op.interval_ms))
+                });
+                let stops: Vec<ActionId> = b
+                    .find_all(l, "stop")
+                    .into_iter()
+                    .filter(|&x| b.actions[x].node == Some(n))
+                    .collect();
+                let optional = active;
+                let runnable =
+                    node.online && !node.unclean && stops.iter().all(|&x| b.actions[x].runnable);
+                let m = new_action(b, l, &op.name, op.interval_ms, n, optional, runnable);
+                let probes: Vec<ActionId> = b
+                    .find_all(l, "monitor")
+                    .into_iter()
+                    .filter(|&x| b.actions[x].node == Some(n))
+                    .collect();
+                for p in probes {
+                    b.order(p, m, G | flags::RUNNABLE_LEFT);
+                }
+                for &x in &stops {
+                    b.order(x, m, G | flags::IMPLIES_THEN | flags::RUNNABLE_LEFT);
+                    if !b.actions[x].optional {
+                        b.actions[m].optional = false;
                     }
                 }
             }

@@ -258,6 +258,12 @@ fn executing(t: &Transition) -> String {
                 _ => String::new(),
             };
             s.push_str(&format!("  * Pseudo action:   {}{}\n", op_key(u, act), on));
+        } else if let (Some(r), Some(n), "clear_failcount") = (act.rsc, act.node, act.task.as_str())
+        {
+            s.push_str(&format!(
+                "  * Cluster action:  clear_failcount for {} on {}\n",
+                u.rscs[r].id, u.nodes[n].uname
+            ));
         } else if let (Some(r), Some(n)) = (act.rsc, act.node) {
             let task = if act.interval_ms > 0 {
                 format!("{}={}", act.task, act.interval_ms)
