@@ -2446,6 +2446,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             let r = &u.rscs[ri];
             let mut changed = BTreeSet::new();
             let mut reload = BTreeSet::new();
+            let mut pending_restart = BTreeSet::new();
             for (&nid, h) in &r.history {
                 if h.role <= Role::Stopped {
                     continue;
@@ -2458,8 +2459,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     .rev()
                     .find(|o| {
                         (o.task == "start" || o.task == "migrate_from")
-                            && o.rc == o.expected_rc
-                            && o.op_status == 0
+                            && ((o.rc == o.expected_rc && o.op_status == 0) || o.op_status == -1)
                     })
                     .or_else(|| {
                         h.ops
@@ -2522,7 +2522,11 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                         _ => false,
                     };
                     if &crate::digest::params_digest(&params) != d && !secure_ok {
-                        if op.restart_digest.is_some() {
+                        // a start still pending cannot be reloaded: a plain
+                        // restart (no reason given)
+                        if op.restart_digest.is_some() && r.pending_start {
+                            pending_restart.insert(nid);
+                        } else if op.restart_digest.is_some() {
                             reload.insert(nid);
                         } else {
                             changed.insert(nid);
@@ -2533,6 +2537,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             let r = &mut u.rscs[ri];
             r.definition_changed = changed;
             r.reload_on = reload;
+            r.restart_on.extend(pending_restart);
         }
         // resources active on a node in maintenance are left alone
         if u.rscs[ri]
