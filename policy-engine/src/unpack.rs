@@ -2358,11 +2358,17 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     OnFail::Fence => {
                         r.failed = true;
                         r.failed_nodes.insert(nid);
-                        let rid = r.id.clone();
-                        let n = &mut u.nodes[nid];
-                        n.unclean = true;
-                        if n.fence_reason.is_none() {
-                            n.fence_reason = Some(format!("{rid} failed there"));
+                        let reason = format!("{} failed there", r.id);
+                        match u.nodes[nid].kind {
+                            NodeKind::Guest => fence_guest(u, nid),
+                            NodeKind::Remote => fence_remote(u, nid, &reason),
+                            NodeKind::Member => {
+                                let n = &mut u.nodes[nid];
+                                n.unclean = true;
+                                if n.fence_reason.is_none() {
+                                    n.fence_reason = Some(reason);
+                                }
+                            }
                         }
                     }
                     OnFail::Ignore => {}
