@@ -840,7 +840,7 @@ fn fenced_action(b: &B, n: NodeId) -> Option<ActionId> {
 /// Map an ordering's resource/action to concrete actions, as Pacemaker does
 /// for containers (first side: start→running etc; then side: the container
 /// pseudo action plus every leaf's action).
-fn resolve_first(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
+pub(crate) fn resolve_first(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
     let u = b.u();
     let r = &u.rscs[rsc];
     if r.is_leaf() {
@@ -946,6 +946,10 @@ fn apply_order(
             if per_node {
                 let tn = b.actions[t].node;
                 if tn.is_none() || tn != b.actions[f].node {
+                    // the clone's own op still follows, for the graph only
+                    if b.actions[t].rsc == Some(then) {
+                        b.order(f, t, flags::GRAPH_ONLY | flags::OPTIONAL);
+                    }
                     continue;
                 }
             }

@@ -16,6 +16,11 @@
 //!   whole clone for clone instances).
 //! * **Probe before stop**: for an ordering "X stop then Y action" between two
 //!   resources, X's probes are ordered before that action too.
+//!   Pacemaker makes some orderings by name even when the stop does not
+//!   exist: a member's stop before its container's `stopped`, and a group
+//!   member's stop before the previous member's.
+//! * **Anti-colocation**: a `-INFINITY` colocation orders each side's stop
+//!   (demote) before the other side's start (promote), on the same node.
 //! * **Probe before restart**: if a probe precedes a start that (through
 //!   implies-then orderings or a container's members) forces another
 //!   primitive's start, the probe also precedes that primitive's real stops.
@@ -80,6 +85,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     clear_failcounts(b);
     fencing_orders(b);
     load_stopped(b);
+    anti_colocation_orders(b);
 }
 
 /// Container pseudo ops shown because a member's action is required.
@@ -343,7 +349,32 @@ fn probe_before_stops(b: &mut B, probes: &[ActionId]) {
             by_rsc.entry(r).or_default().push(p);
         }
     }
+    let u = b.u();
     let mut add = Vec::new();
+    // orderings Pacemaker makes by name even where the stop does not exist:
+    // a member's stop before its container's `stopped`, and in a group each
+    // member's stop before the previous member's
+    for (ci, c) in u.rscs.iter().enumerate() {
+        if c.is_leaf() {
+            continue;
+        }
+        if let Some(&stopped) = b.by_key.get(&(Some(ci), "stopped".to_string(), None)) {
+            for ch in &c.children {
+                for &p in by_rsc.get(ch).map(Vec::as_slice).unwrap_or(&[]) {
+                    add.push((p, stopped));
+                }
+            }
+        }
+        if c.kind == RscKind::Group {
+            for w in c.children.windows(2) {
+                for &p in by_rsc.get(&w[1]).map(Vec::as_slice).unwrap_or(&[]) {
+                    for x in b.find_all(w[0], "stop") {
+                        add.push((p, x));
+                    }
+                }
+            }
+        }
+    }
     for o in b.orderings.iter().filter(|o| is_real(o.flags)) {
         let f = &b.actions[o.first];
         let t = &b.actions[o.then];
@@ -728,6 +759,57 @@ fn stopped_monitors(b: &mut B) {
                 }
             }
         }
+    }
+}
+
+/// A `-INFINITY` colocation orders each side's loss of its role before the
+/// other side's gain of its role (both ways); between primitives only where
+/// both actions are on the same node.
+fn anti_colocation_orders(b: &mut B) {
+    let u = b.u();
+    let lose = |role: Option<Role>| -> &'static [&'static str] {
+        match role {
+            Some(Role::Promoted) => &["demote"],
+            Some(Role::Unpromoted) => &["stop", "promote"],
+            _ => &["stop"],
+        }
+    };
+    let gain = |role: Option<Role>| -> &'static [&'static str] {
+        match role {
+            Some(Role::Promoted) => &["promote"],
+            Some(Role::Unpromoted) => &["start", "demote"],
+            _ => &["start"],
+        }
+    };
+    let mut add = Vec::new();
+    for c in &u.colocations {
+        if !c.score.is_neg_inf() {
+            continue;
+        }
+        let sides = [
+            (c.dependent, c.dependent_role, c.primary, c.primary_role),
+            (c.primary, c.primary_role, c.dependent, c.dependent_role),
+        ];
+        for (fr, frole, tr, trole) in sides {
+            for ft in lose(frole) {
+                for tt in gain(trole) {
+                    let firsts = crate::actions::resolve_first(b, fr, ft);
+                    let thens = b.find_all(tr, tt);
+                    for &f in &firsts {
+                        for &t in &thens {
+                            let (fnode, tnode) = (b.actions[f].node, b.actions[t].node);
+                            if fnode.is_some() && tnode.is_some() && fnode != tnode {
+                                continue;
+                            }
+                            add.push((f, t));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for (f, t) in add {
+        b.order(f, t, G | flags::OPTIONAL);
     }
 }
 

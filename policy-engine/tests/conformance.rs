@@ -15,7 +15,7 @@ const FLOOR_NON_EMPTY: usize = 490;
 /// Cases with an empty expected Transition Summary that must pass.
 const FLOOR_EMPTY: usize = 100;
 /// Cases whose Transition Summary and transition graph (`-G`) both match.
-const FLOOR_GRAPH: usize = 397;
+const FLOOR_GRAPH: usize = 411;
 
 fn corpus() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/scheduler");
