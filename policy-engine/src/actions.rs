@@ -552,8 +552,9 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
             let _ = is_clone_instance_group;
         }
-        if r.kind == RscKind::Group {
-            // member k then k+1
+        let ordered = r.meta.get("ordered").is_none_or(|v| is_true(v));
+        if r.kind == RscKind::Group && ordered {
+            // member k then k+1 (unless the group is ordered=false)
             let ch = r.children.clone();
             for w in ch.windows(2) {
                 for s1 in b.find_all(w[0], "start") {
@@ -1172,9 +1173,10 @@ fn propagate(b: &mut B) {
             }
             if implies_then_applies(b, o) {
                 require_then(b, o);
-                if !internal {
+                if !internal || o.flags & flags::RESTART != 0 {
                     // like Pacemaker's depth-first update, what this makes
-                    // required passes it on at once (a group's next members)
+                    // required passes it on at once (a group's next members,
+                    // what depends on a restarting resource's start)
                     let mut stack = vec![t];
                     while let Some(x) = stack.pop() {
                         for &k2 in out[x].iter().rev() {

@@ -310,7 +310,8 @@ pub fn score(mut u: Unpacked) -> Scored {
     // colocations: remap group/clone references, add group internals
     let mut colocations = Vec::new();
     for (gi, g) in u.rscs.iter().enumerate() {
-        if g.kind == RscKind::Group {
+        let collocated = g.meta.get("collocated").is_none_or(|v| is_true(v));
+        if g.kind == RscKind::Group && collocated {
             let _ = gi;
             for w in g.children.windows(2) {
                 let influence = u.rscs[w[1]]
@@ -338,9 +339,16 @@ pub fn score(mut u: Unpacked) -> Scored {
         // later member gets the INFINITY ones directly
         let mut extra_dependents = Vec::new();
         if u.rscs[c.dependent].kind == RscKind::Group {
-            let ch = &u.rscs[c.dependent].children;
+            let g = &u.rscs[c.dependent];
+            let ch = &g.children;
+            let collocated = g.meta.get("collocated").is_none_or(|v| is_true(v));
             if let Some(&f) = ch.first() {
                 c.dependent = f;
+            }
+            if !collocated {
+                // members of a non-colocated group each follow the colocation
+                extra_dependents.extend(ch.iter().skip(1).copied());
+            } else if let Some(&f) = ch.first() {
                 let mut any_unmanaged = !u.rscs[f].managed;
                 for &m in &ch[1..] {
                     if any_unmanaged {
