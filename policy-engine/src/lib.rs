@@ -34,6 +34,7 @@
 
 pub mod actions;
 pub mod assign;
+pub mod bundle;
 pub mod constraints;
 pub mod digest;
 pub mod graph;

@@ -571,6 +571,9 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         .attr("execution-date")
         .and_then(|v| v.parse::<i64>().ok());
     let now = now.or(execution_date).unwrap_or(0);
+    // bundles become the primitives, guest nodes and clone they stand for
+    let expanded = crate::bundle::expand(root);
+    let root = expanded.as_ref().unwrap_or(root);
     // id-refs only point into the configuration section
     let mut ids = BTreeMap::new();
     if let Some(c) = root.child("configuration") {
@@ -823,6 +826,7 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
     u.top = top;
     // ---- constraints
     crate::constraints::unpack_constraints(root, &cx.ids, &mut u);
+    crate::bundle::pin_instances(&mut u);
     // a resource with a `container` runs with it: colocated at INFINITY,
     // started after it and stopped before it
     for ri in 0..u.rscs.len() {
@@ -2855,6 +2859,9 @@ fn find_history_target(
                 return Some(i);
             }
             return make_orphan(u, rid, lr, ops);
+        }
+        if let Some(m) = crate::bundle::history_instance(u, c, nid) {
+            return Some(m);
         }
         let instances = u.rscs[c].children.clone();
         let member_of = |u: &Unpacked, inst: RscId| -> Option<RscId> {
