@@ -962,6 +962,20 @@ fn apply_order(
 
 fn rsc_label(u: &Unpacked, a: &Action) -> String {
     match a.rsc {
+        // a top-level clone with notifications completes its collective
+        // actions with the post-notification ("notified")
+        Some(r)
+            if a.pseudo
+                && u.rscs[r].kind == RscKind::Clone
+                && u.rscs[r].notify
+                && u.rscs[r].parent.is_none()
+                && matches!(
+                    a.task.as_str(),
+                    "running" | "stopped" | "promoted" | "demoted"
+                ) =>
+        {
+            format!("{} notified", u.rscs[r].id)
+        }
         Some(r) => format!("{} {}", u.rscs[r].id, a.task),
         None if a.fence.is_some() => "stonith".to_string(),
         None => a.task.clone(),
