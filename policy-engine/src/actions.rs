@@ -61,6 +61,10 @@ pub mod flags {
     /// pseudo op; a configured ordering's effect on the members of a
     /// container, which Pacemaker reaches through the container's own op).
     pub const NO_EDGE: u32 = 1024;
+    /// Only when the first resource does not live-migrate (Pacemaker's
+    /// `pe_order_apply_first_non_migratable`): no edge from a migrating
+    /// resource's stop.
+    pub const FIRST_NON_MIGRATABLE: u32 = 4096;
     /// An internal ordering that is also applied while orderings between
     /// resources settle: a container's pseudo op is required as soon as a
     /// member's action is (Pacemaker derives a group's action flags from its
@@ -620,6 +624,26 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             };
             if let (Some(fa), Some(ta)) = (inv(&o.then_action), inv(&o.first_action)) {
                 apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
+            }
+        }
+        // an optional order is symmetrical too; its inverse only orders
+        // (graph edges), it never changes what happens
+        if o.symmetrical && o.kind == OrderKind::Optional {
+            let inv = |t: &str| -> Option<&'static str> {
+                Some(match t {
+                    "start" => "stop",
+                    "stop" => "start",
+                    "promote" => "demote",
+                    "demote" => "promote",
+                    _ => return None,
+                })
+            };
+            if let (Some(fa), Some(ta)) = (inv(&o.then_action), inv(&o.first_action)) {
+                let from = b.orderings.len();
+                apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
+                for x in &mut b.orderings[from..] {
+                    x.flags |= flags::GRAPH_ONLY | flags::FIRST_NON_MIGRATABLE;
+                }
             }
         }
     }

@@ -1024,6 +1024,18 @@ pub fn add_migrations(acts: &mut Actions, summary: &crate::summary::Summary) {
             None => extra.push((o.first, to)),
         }
     }
+    // orderings meant for non-migrating firsts lose their edge
+    for o in orderings.iter_mut() {
+        if o.flags & flags::FIRST_NON_MIGRATABLE == 0 {
+            continue;
+        }
+        if actions[o.first]
+            .rsc
+            .is_some_and(|fr| from_of.contains_key(&fr))
+        {
+            o.flags |= flags::NO_EDGE;
+        }
+    }
     for (f, t) in extra {
         orderings.push(Ordering {
             first: f,
