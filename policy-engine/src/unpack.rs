@@ -776,9 +776,13 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
         }
     }
     nodes.sort_by(|a, b| numeric_strcasecmp(&a.uname, &b.uname));
+    let dc_uuid = root.attr("dc-uuid");
     for n in nodes.iter_mut() {
         n.attrs.insert("#uname".into(), n.uname.clone());
         n.attrs.insert("#id".into(), n.id.clone());
+        let is_dc = dc_uuid == Some(n.id.as_str());
+        n.attrs
+            .insert("#is_dc".into(), if is_dc { "true" } else { "false" }.into());
         let k = match n.kind {
             NodeKind::Member => "cluster",
             NodeKind::Remote => "remote",
