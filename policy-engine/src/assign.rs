@@ -295,7 +295,8 @@ pub fn score(mut u: Unpacked) -> Scored {
         let avoids = r.is_leaf()
             && ((is_remote_agent(r) && r.parent.is_none())
                 || r.is_stonith()
-                || guest_containers.contains(&ri));
+                || guest_containers.contains(&ri)
+                || r.meta.contains_key(crate::bundle::CONTAINER_META));
         if !avoids {
             continue;
         }

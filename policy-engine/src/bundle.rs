@@ -13,6 +13,7 @@
 //!   (`clone-max` = replicas, promotable with `promoted-max`) whose instance
 //!   `rsc:i` may only run on guest node `B-i` ([`pin_instances`]); its
 //!   history on `B-i` belongs to that instance ([`history_instance`]);
+//! - containers never run on remote or guest nodes;
 //! - constraints naming the bundle apply to its containers: the bundle id
 //!   becomes a tag of them.
 //!
@@ -29,6 +30,9 @@ use crate::unpack::{Location, RscKind, Unpacked};
 /// Meta attribute marking the clone generated for a bundle's inner
 /// primitive; its value is the bundle id.
 pub const BUNDLE_META: &str = "internal-bundle";
+/// Meta attribute marking a bundle's containers, which (like guest nodes'
+/// containers) never run on remote or guest nodes.
+pub const CONTAINER_META: &str = "internal-bundle-container";
 
 /// The CIB with every `<bundle>` expanded, or `None` when there is none.
 pub fn expand(root: &Element) -> Option<Element> {
@@ -188,7 +192,7 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                 .with_attr("class", "ocf")
                 .with_attr("provider", "heartbeat")
                 .with_attr("type", kind)
-                .with_child(with_meta(&cid, &[]))
+                .with_child(with_meta(&cid, &[(CONTAINER_META, "true")]))
                 .with_child(
                     Element::new("operations").with_child(op(&cid, "monitor", "60s", "20s")),
                 ),
