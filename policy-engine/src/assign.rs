@@ -1682,6 +1682,8 @@ impl<'a> Assigner<'a> {
         let mut cands: Vec<(Score, bool, bool, RscId, NodeId)> = Vec::new();
         let quorum_demote =
             !u.options.have_quorum && u.options.no_quorum_policy == NoQuorumPolicy::Demote;
+        let quorum_freeze =
+            !u.options.have_quorum && u.options.no_quorum_policy == NoQuorumPolicy::Freeze;
         for &i in &instances {
             let Some(n) = self.instance_node(i) else {
                 continue;
@@ -1772,6 +1774,10 @@ impl<'a> Assigner<'a> {
                 };
             }
             if quorum_demote || ls.iter().any(|&l| u.rscs[l].force_demote) {
+                s = Score::NEG_INF;
+            }
+            // frozen without quorum: roles stay as they are
+            if quorum_freeze && !cur_promoted {
                 s = Score::NEG_INF;
             }
             let ticket_lost = u.tickets.iter().any(|t| {
