@@ -793,7 +793,12 @@ fn anti_colocation_orders(b: &mut B) {
         for (fr, frole, tr, trole) in sides {
             for ft in lose(frole) {
                 for tt in gain(trole) {
-                    let firsts = crate::actions::resolve_first(b, fr, ft);
+                    let mut firsts = crate::actions::resolve_first(b, fr, ft);
+                    // the order is made by name: a primitive's probes
+                    // precede the other side's gain even without a stop
+                    if *ft == "stop" && u.rscs[fr].is_leaf() {
+                        firsts.extend(b.find_all(fr, "monitor"));
+                    }
                     let thens = b.find_all(tr, tt);
                     for &f in &firsts {
                         for &t in &thens {
