@@ -70,6 +70,9 @@ pub mod flags {
     /// member's action is (Pacemaker derives a group's action flags from its
     /// members' whenever it reads them).
     pub const EAGER: u32 = 2048;
+    /// Created by the remote connection orderings, which Pacemaker adds last
+    /// (so they come first among an action's inputs).
+    pub const REMOTE: u32 = 4096;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -810,16 +813,20 @@ fn remote_orderings(b: &mut B) {
             let conn_starts = b.find_all(c, "start");
             if let Some(k) = container_of(u, c) {
                 for ks in b.find_all(k, "start") {
-                    b.order(ks, x, flags::IMPLIES_THEN | flags::RUNNABLE_LEFT);
+                    b.order(
+                        ks,
+                        x,
+                        flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::REMOTE,
+                    );
                 }
                 for &cs in &conn_starts {
-                    b.order(cs, x, flags::RUNNABLE_LEFT);
+                    b.order(cs, x, flags::RUNNABLE_LEFT | flags::REMOTE);
                 }
             } else {
                 let fl = if remote_failed(a, n) {
-                    flags::IMPLIES_THEN | flags::RUNNABLE_LEFT
+                    flags::IMPLIES_THEN | flags::RUNNABLE_LEFT | flags::REMOTE
                 } else {
-                    flags::RUNNABLE_LEFT
+                    flags::RUNNABLE_LEFT | flags::REMOTE
                 };
                 for &cs in &conn_starts {
                     b.order(cs, x, fl);
@@ -844,7 +851,7 @@ fn remote_orderings(b: &mut B) {
             let stopping = a.node[c].is_none() || a.next_role[c] == Role::Stopped;
             if (alive || stopping) && !remote_failed(a, n) {
                 for cs in b.find_all(c, "stop") {
-                    b.order(x, cs, flags::IMPLIES_FIRST);
+                    b.order(x, cs, flags::IMPLIES_FIRST | flags::REMOTE);
                 }
             }
         }
@@ -1168,6 +1175,10 @@ fn propagate(b: &mut B) {
                 inp[o.then].push(k);
             }
         }
+    }
+    // the remote connection orderings are Pacemaker's newest inputs
+    for v in inp.iter_mut() {
+        v.sort_by_key(|&k| b.orderings[k].flags & flags::REMOTE == 0);
     }
     // phase 0: orderings between resources; 1: also internal ones except a
     // resource's own stop→start; 2: everything. A change sends the loop back
