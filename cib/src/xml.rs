@@ -374,16 +374,35 @@ impl LineIndex {
 /// element; the XML declaration, processing instructions and a DOCTYPE are
 /// accepted and dropped.
 pub fn parse(src: &str) -> Result<Element, XmlError> {
-    let index = LineIndex::new(src);
+    parse_impl(src, None)
+}
+
+/// Parses XML text into its root element, for readers that only look at the
+/// tree and care about its size: no source positions are kept (every
+/// [`Element::pos`] but the root's is 0:0), comments are dropped, only the attributes `keep`
+/// accepts (called with the element's and the attribute's name) are kept, and
+/// every attribute and child list is trimmed to its length. Errors still name
+/// the line and column. Use [`parse`] for anything that is written back.
+pub fn parse_lean(src: &str, keep: &dyn Fn(&str, &str) -> bool) -> Result<Element, XmlError> {
+    parse_impl(src, Some(keep))
+}
+
+/// Which attributes a lean parse keeps (element name, attribute name).
+type Keep<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+fn parse_impl(src: &str, lean: Option<Keep<'_>>) -> Result<Element, XmlError> {
+    // positions are computed eagerly only for the lossless tree
+    let index = std::cell::OnceCell::new();
+    let index = || index.get_or_init(|| LineIndex::new(src));
     let mut reader = Reader::from_str(src);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
         let start = reader.buffer_position() as usize;
-        let at = |off: usize| index.pos(src, off);
+        let at = |off: usize| index().pos(src, off);
         let err = |off: usize, message: String| XmlError {
-            pos: index.pos(src, off),
+            pos: index().pos(src, off),
             message,
         };
         let event = match reader.read_event() {
@@ -394,23 +413,31 @@ pub fn parse(src: &str) -> Result<Element, XmlError> {
         };
         // Whitespace before a tag belongs to the preceding text event, so
         // the tag itself starts at the first '<' at or after `start`.
+        // the lean tree keeps the root element's position only
+        let positions = lean.is_none() || (stack.is_empty() && root.is_none());
         let tag_at = |off: usize| {
+            if !positions {
+                return Pos::default();
+            }
             let skip = src[off..].find('<').unwrap_or(0);
             at(off + skip)
         };
         match event {
             Event::Start(e) => {
-                let el = element_from(&e, tag_at(start), &|m| err(start, m))?;
+                let el = element_from(&e, tag_at(start), lean, &|m| err(start, m))?;
                 stack.push(el);
             }
             Event::Empty(e) => {
-                let el = element_from(&e, tag_at(start), &|m| err(start, m))?;
+                let el = element_from(&e, tag_at(start), lean, &|m| err(start, m))?;
                 attach(&mut stack, &mut root, el, &|m| err(start, m))?;
             }
             Event::End(_) => {
-                let el = stack
+                let mut el = stack
                     .pop()
                     .ok_or_else(|| err(start, "unexpected end tag".into()))?;
+                if lean.is_some() {
+                    el.children.shrink_to_fit();
+                }
                 attach(&mut stack, &mut root, el, &|m| err(start, m))?;
             }
             Event::Text(t) => {
@@ -433,6 +460,9 @@ pub fn parse(src: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::Comment(c) => {
+                if lean.is_some() {
+                    continue;
+                }
                 if let Some(parent) = stack.last_mut() {
                     let text = String::from_utf8_lossy(&c).into_owned();
                     parent.children.push(Node::Comment(text));
@@ -457,12 +487,18 @@ pub fn parse(src: &str) -> Result<Element, XmlError> {
 fn element_from(
     e: &BytesStart<'_>,
     pos: Pos,
+    lean: Option<Keep<'_>>,
     err: &dyn Fn(String) -> XmlError,
 ) -> Result<Element, XmlError> {
     let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
     let mut attrs = Vec::new();
     for a in e.attributes() {
         let a = a.map_err(|x| err(format!("bad attribute in <{name}>: {x}")))?;
+        if let Some(keep) = lean {
+            if !keep(&name, &String::from_utf8_lossy(a.key.as_ref())) {
+                continue;
+            }
+        }
         let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
         let value = a
             .unescape_value()
@@ -472,6 +508,9 @@ fn element_from(
             return Err(err(format!("attribute {key} repeated in <{name}>")));
         }
         attrs.push((key, value));
+    }
+    if lean.is_some() {
+        attrs.shrink_to_fit();
     }
     Ok(Element {
         name,
@@ -506,6 +545,25 @@ fn attach(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lean_parse_keeps_only_accepted_attributes() {
+        let src = "<cib a=\"1\">\n  <!-- c -->\n  <op id=\"x\" junk=\"&lt;\" rc=\"7\"/>\n  <op id=\"y\"/>\n</cib>";
+        let keep = |el: &str, at: &str| el != "op" || at != "junk";
+        let lean = parse_lean(src, &keep).unwrap();
+        let full = parse(src).unwrap();
+        assert_eq!(lean.pos, full.pos);
+        assert_eq!(lean.attr("a"), Some("1"));
+        let ops: Vec<&Element> = lean.elements().collect();
+        assert_eq!(ops.len(), 2);
+        assert_eq!(lean.children.len(), 2, "comments are dropped");
+        assert_eq!(ops[0].attrs.len(), 2);
+        assert_eq!(ops[0].attr("rc"), Some("7"));
+        assert_eq!(ops[0].attr("junk"), None);
+        assert_eq!(ops[0].pos, Pos::default());
+        let bad = parse_lean("<cib>\n  <op></cib>", &keep).unwrap_err();
+        assert_eq!(bad.pos.line, 2);
+    }
 
     #[test]
     fn positions_and_round_trip() {

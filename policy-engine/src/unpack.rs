@@ -1427,31 +1427,42 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
     }
 }
 
+/// The attributes of an `lrm_rsc_op` history entry the engine reads (all of
+/// them, only in [`parse_hist_op`]).
+const HIST_OP_ATTRS: [&str; 17] = [
+    "id",
+    "operation",
+    "interval",
+    "call-id",
+    "rc-code",
+    "transition-key",
+    "op-status",
+    "last-rc-change",
+    "last-run",
+    "op-digest",
+    "op-restart-digest",
+    "op-force-restart",
+    "migrate_source",
+    "migrate_target",
+    "crm_feature_set",
+    "op-secure-params",
+    "op-secure-digest",
+];
+
+/// Whether the engine ever reads attribute `attr` of an element named
+/// `element`: a reader building the tree only for [`crate::schedule`] may drop
+/// the others (`cib::xml::parse_lean`). Only history entries have attributes
+/// the engine never reads.
+pub fn reads_attribute(element: &str, attr: &str) -> bool {
+    element != "lrm_rsc_op" || HIST_OP_ATTRS.contains(&attr)
+}
+
 fn parse_hist_op(e: &Element) -> HistOp {
     // one pass over the attributes (an op has a dozen; the first wins, as
     // `Element::attr` finds it)
     let mut v: [Option<&str>; 17] = [None; 17];
-    const NAMES: [&str; 17] = [
-        "id",
-        "operation",
-        "interval",
-        "call-id",
-        "rc-code",
-        "transition-key",
-        "op-status",
-        "last-rc-change",
-        "last-run",
-        "op-digest",
-        "op-restart-digest",
-        "op-force-restart",
-        "migrate_source",
-        "migrate_target",
-        "crm_feature_set",
-        "op-secure-params",
-        "op-secure-digest",
-    ];
     for (k, val) in &e.attrs {
-        if let Some(i) = NAMES.iter().position(|n| n == k) {
+        if let Some(i) = HIST_OP_ATTRS.iter().position(|n| n == k) {
             if v[i].is_none() {
                 v[i] = Some(val.as_str());
             }

@@ -100,8 +100,9 @@ fn run() -> Result<ExitCode> {
     let text = std::fs::read_to_string(&args.xml)
         .with_context(|| format!("cannot read {}", args.xml.display()))?;
     let t0 = std::time::Instant::now();
-    let root =
-        cib::xml::parse(&text).map_err(|e| anyhow::anyhow!("{}:{}", args.xml.display(), e))?;
+    // the tree is only read by the scheduler: keep what it reads
+    let root = cib::xml::parse_lean(&text, &policy_engine::unpack::reads_attribute)
+        .map_err(|e| anyhow::anyhow!("{}:{}", args.xml.display(), e))?;
     // the tree owns its strings: the text is not needed any more
     drop(text);
     if std::env::var_os("TANDEM_TIMING").is_some() {
