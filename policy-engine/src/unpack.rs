@@ -1143,11 +1143,13 @@ impl<'a, 'b> Builder<'a, 'b> {
                 }
                 if let Some(t) = tmpl {
                     if let Some(o) = t.child("operations") {
+                        // a template op is overridden by the primitive's op
+                        // of the same name and role (Pacemaker's
+                        // template_op_key; the interval does not matter)
+                        let role = |x: &Element| x.attr("role").unwrap_or("Started").to_string();
                         for op in o.elements().filter(|x| x.name == "op") {
-                            let key = (op.attr("name"), op.attr("interval").map(parse_interval_ms));
-                            if !op_src.iter().any(|x| {
-                                (x.attr("name"), x.attr("interval").map(parse_interval_ms)) == key
-                            }) {
+                            let key = (op.attr("name"), role(op));
+                            if !op_src.iter().any(|x| (x.attr("name"), role(x)) == key) {
                                 op_src.push(op);
                             }
                         }
