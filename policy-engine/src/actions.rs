@@ -116,6 +116,9 @@ pub(crate) struct B<'a> {
     pub(crate) actions: Vec<Action>,
     pub(crate) orderings: Vec<Ordering>,
     pub(crate) by_key: BTreeMap<(Option<RscId>, String, Option<NodeId>), ActionId>,
+    /// Start pseudo actions of cloned groups with a member that will not
+    /// start: they never count towards their clone's one-or-more running.
+    pub(crate) incomplete: std::collections::BTreeSet<ActionId>,
 }
 
 impl<'a> B<'a> {
@@ -211,6 +214,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         actions: Vec::new(),
         orderings: Vec::new(),
         by_key: BTreeMap::new(),
+        incomplete: Default::default(),
     };
     let u = b.u();
     let can_fence = u.options.stonith_enabled
@@ -557,7 +561,21 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 b.actions[pd].one_or_more = Some(1);
                 let _ = inputs;
             }
-            let _ = is_clone_instance_group;
+            // a cloned group counts as starting only if every member will
+            // (Pacemaker's group action flags: a member without the action
+            // makes it unrunnable), so the clone cannot count it as running
+            if is_clone_instance_group
+                && *t == "start"
+                && children.iter().any(|&c| {
+                    u.rscs[c].is_leaf()
+                        && u.rscs[c].managed
+                        && b.find_all(c, "start")
+                            .iter()
+                            .all(|&x| b.actions[x].node.is_none())
+                })
+            {
+                b.incomplete.insert(pa);
+            }
         }
         let ordered = r.meta.get("ordered").is_none_or(|v| is_true(v));
         if r.kind == RscKind::Group && ordered {
@@ -1202,6 +1220,7 @@ fn propagate(b: &mut B) {
                     .filter(|&&x| {
                         b.actions[x].runnable
                             && (b.actions[x].node.is_some() || b.actions[x].pseudo)
+                            && !b.incomplete.contains(&x)
                     })
                     .count();
                 let runnable = ok >= need || inputs.is_empty();
