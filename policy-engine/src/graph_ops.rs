@@ -119,9 +119,11 @@ fn mark_printed(b: &mut B) {
                 })
                 .collect();
             let ok = |x: ActionId| b.actions[x].runnable && !b.actions[x].graph_unrunnable;
-            let any = members
-                .iter()
-                .any(|&x| !b.actions[x].optional || b.actions[x].printed);
+            // (an unmanaged member's actions never happen)
+            let any = members.iter().any(|&x| {
+                (!b.actions[x].optional || b.actions[x].printed)
+                    && b.actions[x].rsc.is_none_or(|m| u.rscs[m].managed)
+            });
             // a clone runs an op only if some instance can
             let blocked =
                 r.kind == RscKind::Clone && !members.is_empty() && !members.iter().any(|&x| ok(x));
