@@ -34,6 +34,10 @@ pub const BUNDLE_META: &str = "internal-bundle";
 /// containers) never run on remote or guest nodes.
 pub const CONTAINER_META: &str = "internal-bundle-container";
 
+/// A bundle connection's `addr` without an ip range: the name of the node
+/// its container runs on (digests are computed with it filled in).
+pub const REMOTE_ADDR_HOST: &str = "#uname";
+
 /// The CIB with every `<bundle>` expanded, or `None` when there is none.
 pub fn expand(root: &Element) -> Option<Element> {
     let rs = root.child("configuration")?.child("resources")?;
@@ -186,9 +190,16 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                     .with_attr("kind", "Mandatory"),
             );
         }
+        let params = container_params(b, kind, ct, &bid, i, replicas, inner.is_some());
+        let mut ia =
+            Element::new("instance_attributes").with_attr("id", format!("{bid}-attributes-{i}"));
+        for (k, v) in &params {
+            ia.push(nvpair(&cid, k, v));
+        }
         rscs.push(
             Element::new("primitive")
                 .with_attr("id", cid.as_str())
+                .with_child(ia)
                 .with_attr("class", "ocf")
                 .with_attr("provider", "heartbeat")
                 .with_attr("type", kind)
@@ -205,7 +216,8 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                 .and_then(|n| n.attr("control-port"))
                 .unwrap_or("3121")
                 .to_string();
-            let host = addr.clone().unwrap_or_else(|| id.clone());
+            // without an ip the address is the host's name, filled in per node
+            let host = addr.clone().unwrap_or_else(|| REMOTE_ADDR_HOST.to_string());
             rscs.push(
                 Element::new("primitive")
                     .with_attr("id", id.as_str())
@@ -263,6 +275,134 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
         );
     }
     (rscs, tag, cons)
+}
+
+/// The container's parameters as Pacemaker generates them (so that digests
+/// of its history match): image, pull/kill/reuse flags, the launcher's run
+/// options (hostname when there is an ip range, stderr, network, control
+/// port, storage mappings then, with an inner primitive, the remote key and
+/// the per-replica log directory, port mappings, user options, then the
+/// host entries of every replica's address, after a space even when there
+/// are none), the per-replica mount points, the run and monitor commands.
+fn container_params(
+    b: &Element,
+    kind: &str,
+    ct: &Element,
+    bid: &str,
+    i: usize,
+    replicas: usize,
+    has_child: bool,
+) -> Vec<(String, String)> {
+    let net = b.child("network");
+    let rkt = kind == "rkt";
+    let ip_start = net.and_then(|n| n.attr("ip-range-start"));
+    let addr = ip_start.and_then(|s| ip_add(s, i));
+    let mut mounts: Vec<(String, String, Option<String>, bool)> = Vec::new();
+    if let Some(st) = b.child("storage") {
+        for m in st.elements().filter(|e| e.name == "storage-mapping") {
+            let (src, sub) = match (m.attr("source-dir"), m.attr("source-dir-root")) {
+                (Some(s), _) => (s, false),
+                (None, Some(s)) => (s, true),
+                _ => continue,
+            };
+            let Some(t) = m.attr("target-dir") else {
+                continue;
+            };
+            mounts.push((src.into(), t.into(), m.attr("options").map(Into::into), sub));
+        }
+    }
+    if has_child {
+        let key = "/etc/pacemaker/authkey";
+        mounts.push((key.into(), key.into(), None, false));
+        mounts.push((
+            "/var/log/pacemaker/bundles".into(),
+            "/var/log".into(),
+            None,
+            true,
+        ));
+    }
+    let mut run = String::new();
+    let mut points = Vec::new();
+    if kind == "docker" {
+        run.push_str(" --restart=no");
+    }
+    if ip_start.is_some() {
+        if rkt {
+            run.push_str(&format!(" --hostname={bid}-{i}"));
+        } else {
+            run.push_str(&format!(" -h {bid}-{i}"));
+        }
+    }
+    let env = if rkt { " --environment=" } else { " -e " };
+    run.push_str(&format!("{env}PCMK_stderr=1"));
+    let network = ct.attr("network");
+    if let Some(n) = network {
+        run.push_str(&format!(" --net={n}"));
+    }
+    let port = net.and_then(|n| n.attr("control-port")).unwrap_or("3121");
+    run.push_str(&format!("{env}PCMK_remote_port={port}"));
+    for (k, (src, tgt, opts, sub)) in mounts.iter().enumerate() {
+        let src = if *sub {
+            let s = format!("{src}/{bid}-{i}");
+            points.push(s.clone());
+            s
+        } else {
+            src.clone()
+        };
+        if rkt {
+            run.push_str(&format!(" --volume vol{k},kind=host,source={src}"));
+            if let Some(o) = opts {
+                run.push_str(&format!(",{o}"));
+            }
+            run.push_str(&format!(" --mount volume=vol{k},target={tgt}"));
+        } else {
+            run.push_str(&format!(" -v {src}:{tgt}"));
+            if let Some(o) = opts {
+                run.push_str(&format!(":{o}"));
+            }
+        }
+    }
+    for pm in net
+        .into_iter()
+        .flat_map(|n| n.elements().filter(|e| e.name == "port-mapping"))
+    {
+        let Some(p) = pm.attr("port") else { continue };
+        let inner = pm.attr("internal-port").unwrap_or(p);
+        if let Some(a) = &addr {
+            run.push_str(&format!(" -p {a}:{p}:{inner}"));
+        } else if !network.is_some_and(|n| n.eq_ignore_ascii_case("host")) {
+            run.push_str(&format!(" -p {p}:{inner}"));
+        }
+    }
+    if let Some(o) = ct.attr("options") {
+        run.push_str(&format!(" {o}"));
+    }
+    let add_host = net
+        .and_then(|n| n.attr("add-host"))
+        .is_none_or(crate::unpack::is_true);
+    run.push(' ');
+    if add_host && !rkt {
+        for r in 0..replicas {
+            if let Some(a) = ip_start.and_then(|s| ip_add(s, r)) {
+                run.push_str(&format!(" --add-host={bid}-{r}:{a}"));
+            }
+        }
+    }
+    let mut out: Vec<(String, String)> = vec![
+        ("image".into(), ct.attr("image").unwrap_or("").into()),
+        ("allow_pull".into(), "true".into()),
+        ("force_kill".into(), "false".into()),
+        ("reuse".into(), "false".into()),
+        ("run_opts".into(), run),
+        ("mount_points".into(), points.join(",")),
+    ];
+    match (ct.attr("run-command"), has_child) {
+        (Some(c), _) => out.push(("run_cmd".into(), c.into())),
+        (None, true) => out.push(("run_cmd".into(), "/usr/sbin/pacemaker-remoted".into())),
+        (None, false) => {}
+    }
+    out.push(("monitor_cmd".into(), "/bin/true".into()));
+    out
 }
 
 /// The bundle a clone was generated for.

@@ -2510,12 +2510,17 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 {
                     continue;
                 }
-                let params: BTreeMap<String, String> = r
+                let mut params: BTreeMap<String, String> = r
                     .params
                     .iter()
                     .filter(|(k, _)| !k.starts_with('#'))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
+                if let Some(a) = params.get_mut("addr") {
+                    if is_remote_agent(r) && a == crate::bundle::REMOTE_ADDR_HOST {
+                        *a = u.nodes[nid].uname.clone();
+                    }
+                }
                 // the restart digest covers the parameters named in
                 // op-force-restart, or all of them when there is no such list
                 if let Some(rd) = &op.restart_digest {
