@@ -72,6 +72,7 @@ pub fn score(mut u: Unpacked) -> Scored {
             }
         }
     }
+    crate::bundle::reserve_guest_nodes(&u, &mut tables);
     // a guest node's connection may always opt in to every node (where it
     // runs depends on its container)
     if !u.options.symmetric {

@@ -462,3 +462,31 @@ pub fn pin_instances(u: &mut Unpacked) {
     }
     u.locations.extend(locs);
 }
+
+/// A bundle's guest nodes are reserved for its own inner instances
+/// (Pacemaker creates them with weight -INFINITY and gives each replica's
+/// instance its node at 0): every other resource gets -INFINITY there.
+pub fn reserve_guest_nodes(u: &Unpacked, tables: &mut [crate::model::Table]) {
+    for c in 0..u.rscs.len() {
+        let Some(bid) = bundle_of(u, c) else { continue };
+        for &x in &u.rscs[c].children {
+            let Some(i) = u.rscs[x].instance else {
+                continue;
+            };
+            let Some(g) = replica_node(u, bid, i) else {
+                continue;
+            };
+            let mut own = Vec::new();
+            crate::unpack::leaves(&u.rscs, x, &mut own);
+            own.push(x);
+            own.push(c);
+            for (ri, t) in tables.iter_mut().enumerate() {
+                if own.contains(&ri) {
+                    t.insert(g, Score::ZERO);
+                } else {
+                    t.insert(g, Score::NEG_INF);
+                }
+            }
+        }
+    }
+}
