@@ -3,7 +3,7 @@
 //! (`pe__unpack_bundle`), so every later stage sees ordinary primitives,
 //! guest nodes and a clone:
 //!
-//! - per replica `i` (`replicas`, default 1): an optional `B-ip-ADDR`
+//! - per replica `i` (`replicas`, default `promoted-max`, else 1): an optional `B-ip-ADDR`
 //!   `ocf:heartbeat:IPaddr2` (address = `ip-range-start` + i), colocated
 //!   with and started before the container `B-docker-i` (`B-podman-i`,
 //!   `B-rkt-i`: `ocf:heartbeat:docker|podman|rkt`), and, when the bundle has
@@ -119,15 +119,16 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
         .iter()
         .find_map(|k| b.child(k).map(|c| (*k, c)))
         .unwrap_or(("docker", b));
-    let replicas = ct
-        .attr("replicas")
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(1);
     let promoted_max = ct
         .attr("promoted-max")
         .or_else(|| ct.attr("masters"))
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(0);
+    // replicas defaults to promoted-max, else 1
+    let replicas = ct
+        .attr("replicas")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(promoted_max.max(1));
     let per_host = ct
         .attr("replicas-per-host")
         .and_then(|v| v.parse::<usize>().ok())
