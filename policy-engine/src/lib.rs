@@ -15,7 +15,9 @@
 //!
 //! ```text
 //! unpack::unpack          CIB, now  -> Unpacked  options, nodes + states, resources (clone
-//!                                                instances expanded), constraints, history
+//!                                                instances expanded), constraints, history;
+//!                                                bundles first become primitives, guest
+//!                                                nodes and a clone ([`bundle`])
 //! assign::score           Unpacked  -> Scored    allowed-node tables (locations, health,
 //!                                                stickiness, failure bans, tickets)
 //! assign::assign          Scored    -> Assigned  node + next role per resource, promotion,
