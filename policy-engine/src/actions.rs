@@ -37,7 +37,8 @@ pub struct Action {
     pub cancels: Option<String>,
 }
 
-/// Ordering flags (a subset of Pacemaker's `pe_ordering`).
+/// Ordering flags (a subset of Pacemaker's `pe_ordering`). Each is its own
+/// bit: `flags_are_distinct` (a test below) checks that no two collide.
 pub mod flags {
     pub const IMPLIES_THEN: u32 = 1;
     pub const RUNNABLE_LEFT: u32 = 2;
@@ -72,7 +73,7 @@ pub mod flags {
     pub const EAGER: u32 = 2048;
     /// Created by the remote connection orderings, which Pacemaker adds last
     /// (so they come first among an action's inputs).
-    pub const REMOTE: u32 = 4096;
+    pub const REMOTE: u32 = 8192;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -1426,4 +1427,35 @@ fn first_required_on(b: &B, first: ActionId, node: Option<NodeId>) -> bool {
             .iter()
             .any(|&x| !b.actions[x].optional && b.actions[x].node == Some(n))
     })
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::flags::*;
+
+    #[test]
+    fn flags_are_distinct() {
+        let all = [
+            IMPLIES_THEN,
+            RUNNABLE_LEFT,
+            IMPLIES_FIRST,
+            RESTART,
+            OPTIONAL,
+            INTERNAL,
+            ONE_OR_MORE,
+            COLOCATION,
+            ASYMMETRICAL,
+            GRAPH_ONLY,
+            NO_EDGE,
+            FIRST_NON_MIGRATABLE,
+            EAGER,
+            REMOTE,
+        ];
+        let mut seen = 0u32;
+        for f in all {
+            assert_eq!(f.count_ones(), 1, "flag {f} is not a single bit");
+            assert_eq!(seen & f, 0, "flag {f} is used twice");
+            seen |= f;
+        }
+    }
 }
