@@ -309,6 +309,7 @@ fn non_migrating_first(acts: &Actions, r: RscId, n: NodeId) -> Option<RscId> {
                 & (crate::actions::flags::INTERNAL
                     | crate::actions::flags::COLOCATION
                     | crate::actions::flags::GRAPH_ONLY
+                    | crate::actions::flags::NO_EDGE
                     | crate::actions::flags::OPTIONAL)
                 != 0
         {
