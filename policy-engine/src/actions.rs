@@ -12,7 +12,7 @@ use crate::unpack::*;
 pub type ActionId = usize;
 
 /// One scheduled (or considered) action.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Action {
     pub rsc: Option<RscId>,
     pub task: String,
@@ -145,17 +145,11 @@ impl<'a> B<'a> {
         self.actions.push(Action {
             rsc,
             task: task.to_string(),
-            interval_ms: 0,
             node,
             pseudo,
             optional,
             runnable,
-            reason: None,
-            fence: None,
-            one_or_more: None,
-            printed: false,
-            graph_unrunnable: false,
-            cancels: None,
+            ..Default::default()
         });
         let i = self.actions.len() - 1;
         self.by_key.insert(key, i);
@@ -635,32 +629,18 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             false,
         );
         if o.symmetrical && o.kind == OrderKind::Mandatory {
-            let inv = |t: &str| -> Option<&'static str> {
-                Some(match t {
-                    "start" => "stop",
-                    "stop" => "start",
-                    "promote" => "demote",
-                    "demote" => "promote",
-                    _ => return None,
-                })
-            };
-            if let (Some(fa), Some(ta)) = (inv(&o.then_action), inv(&o.first_action)) {
+            if let (Some(fa), Some(ta)) =
+                (inverse_task(&o.then_action), inverse_task(&o.first_action))
+            {
                 apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
             }
         }
         // an optional order is symmetrical too; its inverse only orders
         // (graph edges), it never changes what happens
         if o.symmetrical && o.kind == OrderKind::Optional {
-            let inv = |t: &str| -> Option<&'static str> {
-                Some(match t {
-                    "start" => "stop",
-                    "stop" => "start",
-                    "promote" => "demote",
-                    "demote" => "promote",
-                    _ => return None,
-                })
-            };
-            if let (Some(fa), Some(ta)) = (inv(&o.then_action), inv(&o.first_action)) {
+            if let (Some(fa), Some(ta)) =
+                (inverse_task(&o.then_action), inverse_task(&o.first_action))
+            {
                 let from = b.orderings.len();
                 apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
                 for x in &mut b.orderings[from..] {
@@ -1008,6 +988,17 @@ fn apply_order(
             b.order(f, t, if member { fl | flags::NO_EDGE } else { fl });
         }
     }
+}
+
+/// The task a symmetrical order's inverse uses in place of `t`.
+fn inverse_task(t: &str) -> Option<&'static str> {
+    Some(match t {
+        "start" => "stop",
+        "stop" => "start",
+        "promote" => "demote",
+        "demote" => "promote",
+        _ => return None,
+    })
 }
 
 fn rsc_label(u: &Unpacked, a: &Action) -> String {

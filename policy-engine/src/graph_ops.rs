@@ -220,15 +220,9 @@ fn new_action(
         task: task.to_string(),
         interval_ms,
         node: Some(node),
-        pseudo: false,
         optional,
         runnable,
-        reason: None,
-        fence: None,
-        one_or_more: None,
-        printed: false,
-        graph_unrunnable: false,
-        cancels: None,
+        ..Default::default()
     });
     let i = b.actions.len() - 1;
     b.by_key.insert(key, i);
@@ -954,17 +948,9 @@ pub fn add_migrations(acts: &mut Actions, summary: &crate::summary::Summary) {
             actions.push(Action {
                 rsc: Some(r),
                 task: task.to_string(),
-                interval_ms: 0,
                 node: Some(node),
-                pseudo: false,
-                optional: false,
                 runnable: true,
-                reason: None,
-                fence: None,
-                one_or_more: None,
-                printed: false,
-                graph_unrunnable: false,
-                cancels: None,
+                ..Default::default()
             });
             let i = actions.len() - 1;
             by_key.insert((Some(r), task.to_string(), Some(node)), i);
