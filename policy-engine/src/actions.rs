@@ -271,7 +271,10 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         let next = a.node[ri];
         let next_role = a.next_role[ri];
         let cur_role = r.role;
-        let mut current: Vec<NodeId> = r.running_on.clone();
+        let mut current: Vec<NodeId> = match r.continued_migration(a.node[ri]) {
+            Some(source) => vec![source],
+            None => r.running_on.clone(),
+        };
         if !needs_fencing(u, r) {
             // active on one clean node and staying there: copies on unclean
             // nodes do not make it multiply active and need no stop
@@ -1376,13 +1379,15 @@ fn migrating(a: &Assigned, r: RscId) -> bool {
         || !rr.managed
         || rr.failed
         || rr.no_migrate
-        || rr.running_on.len() != 1
+        || (rr.running_on.len() != 1 && rr.continued_migration(a.node[r]).is_none())
         || rr.pending_start
         || !rr.dangling_migrations.is_empty()
     {
         return false;
     }
-    let cur = rr.running_on[0];
+    let cur = rr
+        .continued_migration(a.node[r])
+        .unwrap_or(rr.running_on[0]);
     match a.node[r] {
         Some(n) => n != cur && u.nodes[cur].online && !u.nodes[cur].unclean,
         None => false,

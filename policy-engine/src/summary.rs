@@ -134,12 +134,13 @@ fn leaf_changes(acts: &Actions, r: RscId, out: &mut Vec<Change>) {
     // like pe__find_active_on: a resource that needs fencing is reported
     // on the first node it is active on, others on the first clean one
     let needs_fencing = crate::actions::needs_fencing(u, rr);
-    let current = rr
-        .running_on
-        .iter()
-        .copied()
-        .find(|&n| needs_fencing || (u.nodes[n].online && !u.nodes[n].unclean))
-        .or_else(|| rr.running_on.first().copied());
+    let current = rr.continued_migration(next).or_else(|| {
+        rr.running_on
+            .iter()
+            .copied()
+            .find(|&n| needs_fencing || (u.nodes[n].online && !u.nodes[n].unclean))
+            .or_else(|| rr.running_on.first().copied())
+    });
     if current.is_none() && next.is_none() {
         return;
     }
@@ -278,7 +279,7 @@ pub fn migratable(acts: &Actions, r: RscId, current: Option<NodeId>, next: Optio
         || rr.failed
         || rr.no_migrate
         || rr.pending_start
-        || rr.running_on.len() != 1
+        || (rr.running_on.len() != 1 && rr.continued_migration(next).is_none())
         || !rr.dangling_migrations.is_empty()
     {
         return false;

@@ -302,6 +302,17 @@ impl Rsc {
     pub fn is_stonith(&self) -> bool {
         self.class == "stonith"
     }
+    /// A half-done migration (migrate_to done, migrate_from not) that goes
+    /// on because the resource stays assigned to its target: the source
+    /// alone counts as where it runs.
+    pub fn continued_migration(&self, next: Option<NodeId>) -> Option<NodeId> {
+        match self.partial_migration {
+            Some((source, target)) if next == Some(target) && !self.failed && !self.no_migrate => {
+                Some(source)
+            }
+            _ => None,
+        }
+    }
     pub fn agent_string(&self) -> String {
         match &self.provider {
             Some(p) => format!("{}:{}:{}", self.class, p, self.agent),
