@@ -15,7 +15,11 @@
 //!   history on `B-i` belongs to that instance ([`history_instance`]);
 //! - containers never run on remote or guest nodes;
 //! - constraints naming the bundle apply to its containers: the bundle id
-//!   becomes a tag of them.
+//!   becomes a tag of them; a location for the promoted or unpromoted role
+//!   applies to the inner clone instead;
+//! - containers are placed like clone instances: those that may stay on
+//!   their node first (`order_containers`), then the rest, one per node
+//!   unless `replicas-per-host` is above 1.
 //!
 //! The bundle's meta attributes are copied to everything generated.
 
@@ -23,7 +27,7 @@ use std::collections::BTreeMap;
 
 use cib::xml::{Element, Node};
 
-use crate::model::{NodeId, RscId};
+use crate::model::{NodeId, Role, RscId};
 use crate::score::Score;
 use crate::unpack::{Location, RscKind, Unpacked};
 
@@ -48,12 +52,16 @@ pub fn expand(root: &Element) -> Option<Element> {
     let conf = out.child_mut("configuration")?;
     let mut tags = Vec::new();
     let mut extra_cons = Vec::new();
+    let mut with_inner: Vec<String> = Vec::new();
     {
         let rs = conf.child_mut("resources")?;
         let old = std::mem::take(&mut rs.children);
         for n in old {
             match n {
                 Node::Element(e) if e.name == "bundle" => {
+                    if e.elements().any(|x| x.name == "primitive") {
+                        with_inner.push(e.attr("id").unwrap_or("").to_string());
+                    }
                     let (rscs, tag, cons) = expand_one(&e);
                     rs.children.extend(rscs.into_iter().map(Node::Element));
                     tags.push(tag);
@@ -74,6 +82,23 @@ pub fn expand(root: &Element) -> Option<Element> {
         conf.push(Element::new("constraints"));
     }
     let c = conf.child_mut("constraints")?;
+    // a location for a bundle's promoted or unpromoted role applies to its
+    // inner clone (the containers only ever run in the started role)
+    for x in c.children.iter_mut() {
+        let Node::Element(e) = x else { continue };
+        if e.name != "rsc_location"
+            || !e
+                .attr("role")
+                .is_some_and(|r| matches!(r, "Promoted" | "Master" | "Unpromoted" | "Slave"))
+        {
+            continue;
+        }
+        let Some(b) = e.attr("rsc").filter(|b| with_inner.iter().any(|x| x == b)) else {
+            continue;
+        };
+        let id = format!("{b}-clone");
+        e.set_attr("rsc", id);
+    }
     for x in extra_cons {
         c.push(x);
     }
@@ -432,8 +457,53 @@ pub fn history_instance(u: &Unpacked, clone: RscId, nid: NodeId) -> Option<RscId
     })
 }
 
+/// A bundle's containers are placed like clone instances: those that can
+/// stay where they run are placed first (in replica order), then the rest.
+/// The containers' mutual -INFINITY anti-colocations are turned so that
+/// each container avoids only the ones placed before it.
+fn order_containers(u: &mut Unpacked) {
+    let is_c = |u: &Unpacked, r: RscId| u.rscs[r].meta.contains_key(CONTAINER_META);
+    let stays = |u: &Unpacked, r: RscId| {
+        let on = &u.rscs[r].running_on;
+        if on.len() != 1 || !u.nodes[on[0]].available() {
+            return false;
+        }
+        // the container's own location scores still allow its node
+        let s = u
+            .locations
+            .iter()
+            .filter(|l| l.rsc == r && matches!(l.role, None | Some(Role::Started)))
+            .flat_map(|l| l.scores.iter())
+            .filter(|(n, _)| *n == on[0])
+            .fold(Score::ZERO, |a, (_, s)| a.add(*s));
+        s >= Score::ZERO
+    };
+    for k in 0..u.colocations.len() {
+        let c = &u.colocations[k];
+        if c.score != Score::NEG_INF
+            || !is_c(u, c.dependent)
+            || !is_c(u, c.primary)
+            || c.id
+                != format!(
+                    "{}-not-with-{}",
+                    u.rscs[c.dependent].id, u.rscs[c.primary].id
+                )
+        {
+            continue;
+        }
+        // generated with the later replica as dependent
+        let (d, p) = (c.dependent, c.primary);
+        if stays(u, d) && !stays(u, p) {
+            let c = &mut u.colocations[k];
+            c.dependent = p;
+            c.primary = d;
+        }
+    }
+}
+
 /// Instance `i` of a bundle's inner clone may only run on guest node `B-i`.
 pub fn pin_instances(u: &mut Unpacked) {
+    order_containers(u);
     let mut locs = Vec::new();
     for c in 0..u.rscs.len() {
         let Some(bid) = bundle_of(u, c) else { continue };
