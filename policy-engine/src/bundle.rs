@@ -10,7 +10,8 @@
 //!   an inner primitive, the implicit `ocf:pacemaker:remote` connection `B-i`
 //!   contained in the container, which makes guest node `B-i`;
 //! - the inner primitive becomes the anonymous clone `B-clone`
-//!   (`clone-max` = replicas, promotable with `promoted-max`) whose instance
+//!   (`clone-max` = replicas, promotable with `promoted-max`, globally
+//!   unique when `replicas-per-host` is above 1) whose instance
 //!   `rsc:i` may only run on guest node `B-i` ([`pin_instances`]); its
 //!   history on `B-i` belongs to that instance ([`history_instance`]);
 //! - containers never run on remote or guest nodes;
@@ -285,7 +286,11 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
         let mut extra: Vec<(&str, &str)> = vec![
             ("clone-max", &r),
             ("clone-node-max", &ph),
-            ("globally-unique", "false"),
+            // several replicas on one host make the instances unique
+            (
+                "globally-unique",
+                if per_host > 1 { "true" } else { "false" },
+            ),
             (BUNDLE_META, &bid),
         ];
         if promoted_max > 0 {
@@ -463,20 +468,29 @@ pub fn history_instance(u: &Unpacked, clone: RscId, nid: NodeId) -> Option<RscId
 /// each container avoids only the ones placed before it.
 fn order_containers(u: &mut Unpacked) {
     let is_c = |u: &Unpacked, r: RscId| u.rscs[r].meta.contains_key(CONTAINER_META);
+    let loc = |u: &Unpacked, r: RscId, n: NodeId| {
+        u.locations
+            .iter()
+            .filter(|l| l.rsc == r && matches!(l.role, None | Some(Role::Started)))
+            .flat_map(|l| l.scores.iter())
+            .filter(|(m, _)| *m == n)
+            .fold(Score::ZERO, |a, (_, s)| a.add(*s))
+    };
     let stays = |u: &Unpacked, r: RscId| {
         let on = &u.rscs[r].running_on;
         if on.len() != 1 || !u.nodes[on[0]].available() {
             return false;
         }
-        // the container's own location scores still allow its node
-        let s = u
-            .locations
-            .iter()
-            .filter(|l| l.rsc == r && matches!(l.role, None | Some(Role::Started)))
-            .flat_map(|l| l.scores.iter())
-            .filter(|(n, _)| *n == on[0])
-            .fold(Score::ZERO, |a, (_, s)| a.add(*s));
-        s >= Score::ZERO
+        // the container's own location scores still allow its node, and so
+        // do those of what it must be colocated with
+        let n = on[0];
+        loc(u, r, n) >= Score::ZERO
+            && !u.colocations.iter().any(|c| {
+                c.dependent == r
+                    && c.score == Score::INF
+                    && c.primary_role.is_none()
+                    && loc(u, c.primary, n) == Score::NEG_INF
+            })
     };
     for k in 0..u.colocations.len() {
         let c = &u.colocations[k];
