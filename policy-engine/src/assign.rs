@@ -1647,6 +1647,28 @@ impl<'a> Assigner<'a> {
         let _ = old;
     }
 
+    /// The node whose attributes resource `r` (in clone `c`) reads on node
+    /// `n`: with `container-attribute-target=host`, a guest node's
+    /// attributes are those of the host its container runs on
+    /// (`pe_node_attribute_calculated`).
+    fn attr_node(&self, r: RscId, c: RscId, n: NodeId) -> NodeId {
+        let u = self.u;
+        let target = u.rscs[r]
+            .meta
+            .get("container-attribute-target")
+            .or_else(|| u.rscs[c].meta.get("container-attribute-target"));
+        if target.map(String::as_str) != Some("host") || u.nodes[n].kind != NodeKind::Guest {
+            return n;
+        }
+        u.nodes[n]
+            .remote_rsc
+            .as_ref()
+            .and_then(|x| u.rsc_by_id.get(x))
+            .and_then(|&x| container_of(u, x))
+            .and_then(|x| u.rscs[x].running_on.first().copied())
+            .unwrap_or(n)
+    }
+
     /// The promotion score a node attribute gives instance `i` on node `n`.
     fn promotion_attr(&self, c: RscId, i: RscId, n: NodeId) -> Score {
         let mut ls = Vec::new();
@@ -1663,7 +1685,7 @@ impl<'a> Assigner<'a> {
             if !unique {
                 names.push(r.xml_id.clone());
             }
-            let attrs = &self.u.nodes[n].attrs;
+            let attrs = &self.u.nodes[self.attr_node(l, c, n)].attrs;
             let v = names.iter().find_map(|nm| {
                 attrs
                     .get(&format!("master-{nm}"))
