@@ -1359,6 +1359,20 @@ fn require_then(b: &mut B, o: Ordering) {
     b.actions[t].optional = false;
     if o.flags & flags::INTERNAL == 0 {
         let l = rsc_label(b.u(), &b.actions[f]);
+        // for an uncloned primitive's action Pacemaker checks runnable-left before
+        // implies-then: an ordering with both whose first cannot run names
+        // it as unrunnable (a clone's pseudo action checks the other way)
+        if o.flags & flags::RUNNABLE_LEFT != 0
+            && b.actions[t]
+                .rsc
+                .is_some_and(|r| b.u().rscs[r].is_leaf() && clone_of(&b.u().rscs, r).is_none())
+            && !b.actions[f].runnable
+            && b.actions[t].runnable
+            && b.actions[t].reason.is_none()
+        {
+            b.set_reason(t, &format!("unrunnable {l}"));
+            return;
+        }
         if b.actions[t]
             .reason
             .as_deref()

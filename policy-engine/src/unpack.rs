@@ -876,11 +876,20 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
                 continue;
             }
         }
+        // a bundle's connection only prefers its container's node (it may
+        // run on remote nodes: pe_rsc_allow_remote_remotes)
+        let score = if is_remote_agent(&u.rscs[ri])
+            && u.rscs[ci].meta.contains_key(crate::bundle::CONTAINER_META)
+        {
+            Score(10_000)
+        } else {
+            Score::INF
+        };
         u.colocations.push(Colocation {
             id: "resource-with-container".into(),
             dependent: ri,
             primary: ci,
-            score: Score::INF,
+            score,
             dependent_role: None,
             primary_role: None,
             node_attribute: "#uname".into(),
