@@ -1353,19 +1353,25 @@ fn implies_then_applies(b: &B, o: Ordering) -> bool {
     !first_migrates && !then_nowhere && (internal || first_required_on(b, f, b.actions[t].node))
 }
 
+/// Whether orderings reach leaf `r` as a primitive rather than through a
+/// clone's pseudo actions: uncloned, or a bundle replica's inner instance.
+fn ordered_as_primitive(u: &Unpacked, r: RscId) -> bool {
+    clone_of(&u.rscs, r).is_none_or(|c| u.rscs[c].meta.contains_key(crate::bundle::BUNDLE_META))
+}
+
 /// Make `o.then` required, recording `o.first` as the reason.
 fn require_then(b: &mut B, o: Ordering) {
     let (f, t) = (o.first, o.then);
     b.actions[t].optional = false;
     if o.flags & flags::INTERNAL == 0 {
         let l = rsc_label(b.u(), &b.actions[f]);
-        // for an uncloned primitive's action Pacemaker checks runnable-left before
+        // for a primitive's own action Pacemaker checks runnable-left before
         // implies-then: an ordering with both whose first cannot run names
         // it as unrunnable (a clone's pseudo action checks the other way)
         if o.flags & flags::RUNNABLE_LEFT != 0
             && b.actions[t]
                 .rsc
-                .is_some_and(|r| b.u().rscs[r].is_leaf() && clone_of(&b.u().rscs, r).is_none())
+                .is_some_and(|r| b.u().rscs[r].is_leaf() && ordered_as_primitive(b.u(), r))
             && !b.actions[f].runnable
             && b.actions[t].runnable
             && b.actions[t].reason.is_none()
