@@ -1353,10 +1353,13 @@ fn implies_then_applies(b: &B, o: Ordering) -> bool {
     !first_migrates && !then_nowhere && (internal || first_required_on(b, f, b.actions[t].node))
 }
 
-/// Whether orderings reach leaf `r` as a primitive rather than through a
-/// clone's pseudo actions: uncloned, or a bundle replica's inner instance.
+/// Whether an unrunnable first names `r`'s action as unrunnable rather than
+/// required: seen for remote/guest connections and bundle replicas' inner
+/// instances (an ordinary primitive gets "required", large-100-16).
 fn ordered_as_primitive(u: &Unpacked, r: RscId) -> bool {
-    clone_of(&u.rscs, r).is_none_or(|c| u.rscs[c].meta.contains_key(crate::bundle::BUNDLE_META))
+    is_remote_agent(&u.rscs[r])
+        || clone_of(&u.rscs, r)
+            .is_some_and(|c| u.rscs[c].meta.contains_key(crate::bundle::BUNDLE_META))
 }
 
 /// Make `o.then` required, recording `o.first` as the reason.
