@@ -4,6 +4,24 @@
 
 use std::collections::BTreeMap;
 
+/// Whether a history entry's digests can be compared: very old histories
+/// (feature set below 2.0) used another recipe.
+pub fn comparable(op: &crate::unpack::HistOp) -> bool {
+    !op.feature_set
+        .as_deref()
+        .is_some_and(|f| crate::rules_cmp_version(f, "2.0").is_lt())
+}
+
+/// A resource's parameters as they enter its digests (internal `#`
+/// parameters left out).
+pub fn resource_params(r: &crate::unpack::Rsc) -> BTreeMap<String, String> {
+    r.params
+        .iter()
+        .filter(|(k, _)| !k.starts_with('#'))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// MD5 digest as lowercase hex.
 pub fn md5_hex(data: &[u8]) -> String {
     const S: [u32; 64] = [

@@ -587,19 +587,10 @@ fn recurring_digest_ok(
     let Some(d) = &op.op_digest else {
         return true;
     };
-    if op
-        .feature_set
-        .as_deref()
-        .is_some_and(|f| crate::rules_cmp_version(f, "2.0").is_lt())
-    {
+    if !crate::digest::comparable(op) {
         return true;
     }
-    let mut params: BTreeMap<String, String> = r
-        .params
-        .iter()
-        .filter(|(k, _)| !k.starts_with('#'))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut params = crate::digest::resource_params(r);
     params.insert(
         "CRM_meta_timeout".into(),
         timeout_ms.unwrap_or(20000).to_string(),

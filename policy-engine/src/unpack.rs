@@ -148,8 +148,6 @@ pub struct NodeHistory {
     /// The history was recorded for another agent (class/provider/type): its
     /// failures no longer count.
     pub agent_changed: bool,
-    /// Partial migration: this node is the migrate_to source and target is given.
-    pub migrating_to: Option<String>,
     pub last_start_call: i64,
     /// Some failure here had on-fail=ignore / was counted normally.
     pub ignored_failure: bool,
@@ -162,6 +160,16 @@ pub struct NodeHistory {
     /// `shutdown-lock` recorded on the history entry (epoch seconds): the
     /// resource stays locked to this node while it is down.
     pub shutdown_lock: Option<i64>,
+}
+
+impl NodeHistory {
+    /// A failed stop that counts as done (ignored, or its container will
+    /// be restarted): stopped here, nothing recurring left.
+    fn stop_done(&mut self) {
+        self.role = Role::Stopped;
+        self.stop_failed = false;
+        self.active_recurring.clear();
+    }
 }
 
 /// A resource: primitive, group or clone (clone instances are expanded).
@@ -1634,13 +1642,11 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
                 }
                 "migrate_to" => {
                     h.role = active_role;
-                    h.migrating_to = op.migrate_target.clone();
                 }
                 "stop" => {
                     h.role = Role::Stopped;
                     clear(&mut h);
                     h.active_recurring.clear();
-                    h.migrating_to = None;
                 }
                 "promote" => {
                     h.role = Role::Promoted;
@@ -1705,9 +1711,7 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
         if cfg.is_none() && has_container && task == "stop" && !probe {
             h.ignored_failure = true;
             h.restart_container = true;
-            h.role = Role::Stopped;
-            h.stop_failed = false;
-            h.active_recurring.clear();
+            h.stop_done();
             continue;
         }
         let mut on_fail = cfg.unwrap_or(if task == "stop" {
@@ -1751,10 +1755,7 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
         if on_fail == OnFail::Ignore && !probe && op.op_status != 7 {
             h.ignored_failure = true;
             if task == "stop" {
-                h.role = Role::Stopped;
-                h.stop_failed = false;
-                h.active_recurring.clear();
-                h.migrating_to = None;
+                h.stop_done();
             } else if h.role < Role::Started {
                 h.role = active_role;
             }
@@ -1800,10 +1801,7 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
             // the failure is treated as if the operation had succeeded
             h.ignored_failure = true;
             if task == "stop" {
-                h.role = Role::Stopped;
-                h.stop_failed = false;
-                h.active_recurring.clear();
-                h.migrating_to = None;
+                h.stop_done();
             }
             continue;
         }
@@ -2523,19 +2521,10 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 let Some(op) = last_start else { continue };
                 // digests of very old histories used another recipe; masked
                 // (sanitised) secrets cannot be compared
-                if op
-                    .feature_set
-                    .as_deref()
-                    .is_some_and(|f| crate::rules_cmp_version(f, "2.0").is_lt())
-                {
+                if !crate::digest::comparable(op) {
                     continue;
                 }
-                let mut params: BTreeMap<String, String> = r
-                    .params
-                    .iter()
-                    .filter(|(k, _)| !k.starts_with('#'))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
+                let mut params = crate::digest::resource_params(r);
                 if let Some(a) = params.get_mut("addr") {
                     if is_remote_agent(r) && a == crate::bundle::REMOTE_ADDR_HOST {
                         *a = u.nodes[nid].uname.clone();
