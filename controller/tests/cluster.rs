@@ -2,10 +2,12 @@
 //! failover, a 2|3 partition and its heal, and two_node + wait_for_all.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use controller::testcluster::Cluster;
+
+mod common;
+use common::tool;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tandemd");
 const SEC: Duration = Duration::from_secs(1);
@@ -14,21 +16,6 @@ const POLL: Duration = Duration::from_millis(20);
 /// A UDP port per test and process, so parallel test runs do not collide.
 fn port(offset: u16) -> u16 {
     20_000 + (std::process::id() % 4000) as u16 * 8 + offset
-}
-
-fn tool(name: &str, sock: &Path) -> String {
-    let bin = Path::new(BIN).with_file_name(name);
-    let out = Command::new(bin)
-        .arg("-s")
-        .env("TANDEM_SOCKET", sock)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{name} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 fn all_in_ring(c: &Cluster, ids: &[u32], members: &[u32], timeout: Duration) {

@@ -6,12 +6,14 @@
 //! Needs root and `ip` (Debian package iproute2). Every daemon is killed by its own pid
 //! and every namespace deleted when the test ends, even when it fails.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use controller::ipc::{self, StatusReply};
 use tandem_tests::sys::{must, require, Netns};
+
+mod common;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tandemd");
 const N: u32 = 5;
@@ -161,18 +163,7 @@ impl Fixture {
     }
 
     fn tool(&self, name: &str, id: u32) -> String {
-        let bin = Path::new(BIN).with_file_name(name);
-        let out = Command::new(bin)
-            .arg("-s")
-            .env("TANDEM_SOCKET", self.socket(id))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        common::tool(name, &self.socket(id))
     }
 }
 
