@@ -654,7 +654,11 @@ pub fn create_actions(mut a: Assigned) -> Actions {
     }
     // mandatory colocation: dependent cannot start if primary cannot
     for c in &a.scored.colocations {
-        if !c.score.is_inf() || c.dependent_role.is_some() || c.primary_role.is_some() {
+        if !c.score.is_inf()
+            || c.dependent_role.is_some()
+            || c.primary_role.is_some()
+            || !c.primary_replicas.is_empty()
+        {
             continue;
         }
         let prim_leaves = {

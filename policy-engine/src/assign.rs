@@ -330,6 +330,7 @@ pub fn score(mut u: Unpacked) -> Scored {
                     primary_role: None,
                     node_attribute: "#uname".into(),
                     influence,
+                    primary_replicas: Vec::new(),
                 });
             }
         }
@@ -828,8 +829,56 @@ impl<'a> Assigner<'a> {
         }
     }
 
+    /// Assign a colocation's primary: a bundle's containers and its inner
+    /// clone (whose roles a role filter looks at) as a whole.
+    fn assign_primary(&mut self, c: &Colocation) {
+        if c.primary_replicas.is_empty() {
+            self.assign(c.primary, None);
+            return;
+        }
+        for &(container, _) in &c.primary_replicas {
+            self.assign(container, None);
+        }
+        for &(_, inner) in &c.primary_replicas {
+            if let Some(clone) = inner.and_then(|i| self.u.rscs[i].parent) {
+                self.assign(clone, None);
+            }
+        }
+    }
+
+    /// The nodes a bundle's replicas make usable for a mandatory colocation
+    /// with the bundle: where each unblocked container is placed, and (with a
+    /// promoted-role filter) only those whose inner instance is promoted.
+    fn replica_nodes(&self, c: &Colocation) -> BTreeSet<NodeId> {
+        let mut out = BTreeSet::new();
+        for &(container, inner) in &c.primary_replicas {
+            let Some(n) = self.node[container] else {
+                continue;
+            };
+            if self.u.rscs[container].blocked {
+                continue;
+            }
+            if c.primary_role == Some(Role::Promoted)
+                && inner.is_none_or(|i| self.next_role[i] != Role::Promoted)
+            {
+                continue;
+            }
+            out.insert(n);
+        }
+        out
+    }
+
     /// Apply a this-with colocation to `table` once the primary is assigned.
     fn apply_coloc(&self, table: &mut Table, c: &Colocation, dep_is_clone: bool) {
+        if !c.primary_replicas.is_empty() {
+            let allowed = self.replica_nodes(c);
+            for (n, v) in table.iter_mut() {
+                if !allowed.contains(n) {
+                    *v = Score::NEG_INF;
+                }
+            }
+            return;
+        }
         let mut primary_nodes = self.assigned_nodes(c.primary, c.primary_role);
         if self.u.rscs[c.primary].kind == RscKind::Clone && c.score.is_inf() && !dep_is_clone {
             // a blocked instance lets nothing follow it where it is
@@ -1011,9 +1060,10 @@ impl<'a> Assigner<'a> {
             .collect();
         // primaries with higher priority first, then clones before groups
         // before primitives, promotable clones first
-        let rank = |p: RscId| {
-            let pr = &u.rscs[p];
+        let rank = |c: &Colocation| {
+            let pr = &u.rscs[c.primary];
             let kind = match pr.kind {
+                _ if !c.primary_replicas.is_empty() => 3,
                 RscKind::Clone => 2,
                 RscKind::Group => 1,
                 _ => 0,
@@ -1025,8 +1075,8 @@ impl<'a> Assigner<'a> {
             )
         };
         this_with.sort_by(|a, b| {
-            rank(a.primary)
-                .cmp(&rank(b.primary))
+            rank(a)
+                .cmp(&rank(b))
                 .then_with(|| u.rscs[a.primary].id.cmp(&u.rscs[b.primary].id))
         });
         let mut table = self.tables[r].clone();
@@ -1037,7 +1087,7 @@ impl<'a> Assigner<'a> {
             {
                 // within the same clone instance (group member): assign normally
             }
-            self.assign(p, None);
+            self.assign_primary(c);
             if !self.role_matches(c.dependent_role, r) && c.score.0 > 0 {
                 continue;
             }
@@ -1351,7 +1401,7 @@ impl<'a> Assigner<'a> {
             .collect();
         let mut table = self.tables[c].clone();
         for x in &this_with {
-            self.assign(x.primary, None);
+            self.assign_primary(x);
             if x.dependent_role.is_some() {
                 continue;
             }

@@ -36,7 +36,7 @@ use crate::unpack::{Location, RscKind, Unpacked};
 /// primitive; its value is the bundle id.
 pub const BUNDLE_META: &str = "internal-bundle";
 /// Meta attribute marking a bundle's containers, which (like guest nodes'
-/// containers) never run on remote or guest nodes.
+/// containers) never run on remote or guest nodes; its value is the bundle id.
 pub const CONTAINER_META: &str = "internal-bundle-container";
 
 /// A bundle connection's `addr` without an ip range: the name of the node
@@ -230,7 +230,7 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                 .with_attr("class", "ocf")
                 .with_attr("provider", "heartbeat")
                 .with_attr("type", kind)
-                .with_child(with_meta(&cid, &[(CONTAINER_META, "true")]))
+                .with_child(with_meta(&cid, &[(CONTAINER_META, &bid)]))
                 .with_child(
                     Element::new("operations").with_child(op(&cid, "monitor", "60s", "20s")),
                 ),
@@ -434,6 +434,35 @@ fn container_params(
     }
     out.push(("monitor_cmd".into(), "/bin/true".into()));
     out
+}
+
+/// The replicas of bundle `bid`, in replica order: each container with the
+/// inner clone's instance running in it (if the bundle has an inner
+/// primitive); `None` when `bid` is not a bundle.
+pub fn replicas(u: &Unpacked, bid: &str) -> Option<Vec<(RscId, Option<RscId>)>> {
+    let containers: Vec<RscId> = (0..u.rscs.len())
+        .filter(|&r| u.rscs[r].meta.get(CONTAINER_META).map(String::as_str) == Some(bid))
+        .collect();
+    if containers.is_empty() {
+        return None;
+    }
+    let clone = (0..u.rscs.len()).find(|&c| bundle_of(u, c) == Some(bid));
+    Some(
+        containers
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let inner = clone.and_then(|cl| {
+                    u.rscs[cl]
+                        .children
+                        .iter()
+                        .copied()
+                        .find(|&x| u.rscs[x].instance == Some(i))
+                });
+                (c, inner)
+            })
+            .collect(),
+    )
 }
 
 /// The bundle a clone was generated for.

@@ -253,6 +253,36 @@ fn unpack_colocation(
             // "two templates or tags cannot be colocated"
             return;
         }
+        let bundle = if prim_tag && !dep_tag && score == Score::INF {
+            crate::bundle::replicas(u, prim_id)
+        } else {
+            None
+        };
+        if let Some(reps) = bundle {
+            // "X with bundle" at INFINITY (pcmk__bundle_apply_coloc_score):
+            // X may run only where one of the bundle's containers is placed
+            // (finite scores act on each container, as the set below does)
+            for d in resolve(u, tags, dep_id) {
+                let before = u.colocations.len();
+                push_colocation(
+                    u,
+                    c,
+                    &id,
+                    &node_attribute,
+                    d,
+                    reps[0].0,
+                    score,
+                    drole,
+                    prole,
+                );
+                if let Some(x) = u.colocations.get_mut(before) {
+                    // a bundle takes no influence from what is colocated with it
+                    x.influence = false;
+                    x.primary_replicas = reps.clone();
+                }
+            }
+            return;
+        }
         if dep_tag || prim_tag {
             // a template/tag reference becomes a non-sequential set, and so
             // does the plain resource on the other side (a one-member set)
@@ -383,6 +413,7 @@ fn push_colocation(
         primary_role: prole.filter(|r| *r != Role::Started),
         node_attribute: node_attribute.to_string(),
         influence,
+        primary_replicas: Vec::new(),
     });
 }
 

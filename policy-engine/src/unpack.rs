@@ -350,6 +350,11 @@ pub struct Colocation {
     pub primary_role: Option<Role>,
     pub node_attribute: String,
     pub influence: bool,
+    /// A mandatory colocation with a bundle: the bundle's replicas as
+    /// (container, inner instance), in replica order; `primary` is then the
+    /// first container. The dependent may run only where one of the
+    /// containers is placed ([`crate::bundle`]). Empty otherwise.
+    pub primary_replicas: Vec<(RscId, Option<RscId>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -902,6 +907,7 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
             primary_role: None,
             node_attribute: "#uname".into(),
             influence: true,
+            primary_replicas: Vec::new(),
         });
         u.orders.push(Order {
             id: "resource-with-container".into(),
