@@ -1129,6 +1129,17 @@ impl<'a> Assigner<'a> {
         } else if next_role == Role::Stopped {
             None
         } else {
+            // a bundle's replicas are placed like clone instances: one that
+            // runs (and has not failed) prefers its node (pass 1 of
+            // pcmk__assign_instances)
+            let prefer = prefer.or_else(|| {
+                let on = &rr.running_on;
+                (rr.meta.contains_key(crate::bundle::CONTAINER_META)
+                    && on.len() == 1
+                    && !rr.failed
+                    && self.available(on[0]))
+                .then(|| on[0])
+            });
             let (limited, prefer) = self.limit_utilization(r, &table, prefer);
             let chosen = self.best_node(r, &limited, prefer);
             self.tables[r] = limited;
