@@ -186,13 +186,15 @@ pub fn needs_fencing(u: &Unpacked, r: &Rsc) -> bool {
         )
 }
 
-/// Does the resource need quorum/fencing to start (`requires`)?
+/// Does the resource need quorum/fencing to start (`requires`)? Otherwise it
+/// requires nothing.
 fn requires_quorum(u: &Unpacked, r: &Rsc) -> bool {
     match r.meta.get("requires").map(String::as_str) {
         Some("nothing") => false,
         Some(_) => true,
         None => {
-            if r.is_stonith() {
+            // fence devices and remote connections require quorum
+            if r.is_stonith() || is_remote_agent(r) {
                 true
             } else {
                 u.options.no_quorum_policy != NoQuorumPolicy::Ignore || u.options.stonith_enabled
@@ -396,7 +398,12 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 b.actions[s].optional = false;
             }
             b.actions[start].optional = false;
-            b.set_reason(start, "resource definition change");
+            // the reason is set on the start before it has a node; giving it
+            // its node clears the reason of an action that requires nothing
+            // (update_resource_action_runnable)
+            if requires_quorum(u, r) {
+                b.set_reason(start, "resource definition change");
+            }
         } else if r.failed && r.failed_nodes.contains(&current[0]) {
             for &s in &stops {
                 b.actions[s].optional = false;
