@@ -879,15 +879,23 @@ impl<'a> Assigner<'a> {
             }
             return;
         }
-        let mut primary_nodes = self.assigned_nodes(c.primary, c.primary_role);
-        if self.u.rscs[c.primary].kind == RscKind::Clone && c.score.is_inf() && !dep_is_clone {
+        let prim = &self.u.rscs[c.primary];
+        // a role filter on a clone that cannot promote is ignored: its
+        // instances only ever run "Started"
+        let primary_role = if prim.kind == RscKind::Clone && !prim.promotable {
+            None
+        } else {
+            c.primary_role
+        };
+        let mut primary_nodes = self.assigned_nodes(c.primary, primary_role);
+        if prim.kind == RscKind::Clone && c.score.is_inf() && !dep_is_clone {
             // a blocked instance lets nothing follow it where it is
             primary_nodes = BTreeSet::new();
             for &i in &self.u.rscs[c.primary].children {
                 let mut ls = Vec::new();
                 leaves(&self.u.rscs, i, &mut ls);
                 if !ls.iter().any(|&l| self.u.rscs[l].blocked) {
-                    primary_nodes.extend(self.assigned_nodes(i, c.primary_role));
+                    primary_nodes.extend(self.assigned_nodes(i, primary_role));
                 }
             }
         }
@@ -897,7 +905,7 @@ impl<'a> Assigner<'a> {
         let primary_assigned = !self.assigned_nodes(c.primary, None).is_empty();
         let before = table.clone();
         if primary_nodes.is_empty() {
-            if c.primary_role == Some(Role::Promoted) && primary_assigned && c.score.0 < 0 {
+            if primary_role == Some(Role::Promoted) && primary_assigned && c.score.0 < 0 {
                 return;
             }
             if c.score.0 > 0 {

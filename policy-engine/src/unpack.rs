@@ -2553,7 +2553,13 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                         continue;
                     }
                 }
-                if let Some(d) = &op.op_digest {
+                // no digest recorded: what the resource ran with is unknown,
+                // so Pacemaker restarts it to be sure
+                let Some(d) = &op.op_digest else {
+                    changed.insert(nid);
+                    continue;
+                };
+                {
                     let secure_ok = match (&op.secure_params, &op.secure_digest) {
                         (Some(sp), Some(sd)) => {
                             let secret: BTreeSet<&str> = sp.split_whitespace().collect();
