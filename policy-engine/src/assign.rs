@@ -1489,15 +1489,26 @@ impl<'a> Assigner<'a> {
                 .max()
                 .unwrap_or(Score::NEG_INF)
         };
-        // failed instances go after healthy ones
-        let keys: BTreeMap<RscId, (bool, bool, bool, std::cmp::Reverse<Score>)> = sorted
+        // an instance active on a node it may no longer run on goes after
+        // the others (inactive ones included); failed instances go after
+        // healthy ones
+        let keys: BTreeMap<RscId, (bool, bool, bool, bool, std::cmp::Reverse<Score>)> = sorted
             .iter()
             .map(|&i| {
                 let cur = inst_current(self, i);
                 let active_ok = cur.is_some_and(|n| self.available(n));
+                let allowed_here = cur.is_none_or(|n| {
+                    let leaf = if u.rscs[i].kind == RscKind::Group {
+                        u.rscs[i].children.first().copied().unwrap_or(i)
+                    } else {
+                        i
+                    };
+                    self.tables[leaf].get(&n).is_some_and(|w| w.0 >= 0)
+                });
                 (
                     i,
                     (
+                        !allowed_here,
                         !active_ok,
                         !active_ok && inst_failed(self, i),
                         cur.is_none(),
