@@ -1068,6 +1068,19 @@ impl<'a, 'b> Builder<'a, 'b> {
         self.rscs.len() - 1
     }
 
+    /// A group's or clone's own instance attributes (its primitives
+    /// inherit them as parameters).
+    fn collection_params(&self, e: &'a Element) -> BTreeMap<String, String> {
+        let rctx = RuleContext {
+            now: self.cx.now,
+            ..Default::default()
+        };
+        let mut params = BTreeMap::new();
+        self.cx
+            .nvsets(e, "instance_attributes", &rctx, &mut params, false);
+        params
+    }
+
     fn meta_for(
         &self,
         e: &'a Element,
@@ -1165,6 +1178,17 @@ impl<'a, 'b> Builder<'a, 'b> {
                     self.cx
                         .nvsets(t, "instance_attributes", &rctx, &mut params, false);
                 }
+                // a group's or clone's instance attributes are parameters of
+                // every primitive inside it (the primitive's own win)
+                let mut up = parent;
+                while let Some(p) = up {
+                    for (k, v) in &self.rscs[p].params {
+                        if !k.starts_with('#') {
+                            params.entry(k.clone()).or_insert_with(|| v.clone());
+                        }
+                    }
+                    up = self.rscs[p].parent;
+                }
                 let mut util = BTreeMap::new();
                 self.cx.nvsets(e, "utilization", &rctx, &mut util, false);
                 if let Some(t) = tmpl {
@@ -1239,6 +1263,7 @@ impl<'a, 'b> Builder<'a, 'b> {
                 let id = self.new_rsc(format!("{xml_id}{suffix}"), xml_id, RscKind::Group, parent);
                 let meta = self.meta_for(e, parent, None);
                 self.rscs[id].meta = meta;
+                self.rscs[id].params = self.collection_params(e);
                 self.rscs[id].instance = instance;
                 self.apply_common(id);
                 for c in e.elements().filter(|c| c.name == "primitive") {
@@ -1289,6 +1314,7 @@ impl<'a, 'b> Builder<'a, 'b> {
                     r.interleave = interleave;
                     r.notify = notify;
                 }
+                self.rscs[id].params = self.collection_params(e);
                 self.apply_common(id);
                 let child = e
                     .elements()

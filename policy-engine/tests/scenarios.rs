@@ -98,3 +98,36 @@ fn a_start_without_a_recorded_digest_is_restarted() {
         vec!["* Restart ip ( node1 ) due to resource definition change"]
     );
 }
+
+#[test]
+fn a_clone_s_instance_attributes_are_parameters_of_its_primitive() {
+    // `foo=bar` set on the clone is part of web's digest: a history that
+    // recorded it is current, one that did not is restarted
+    let resources = r#"
+        <clone id="web-clone">
+          <instance_attributes id="wc-ia">
+            <nvpair id="wc-foo" name="foo" value="bar"/>
+          </instance_attributes>
+          <primitive id="web" class="ocf" provider="heartbeat" type="Dummy"/>
+        </clone>"#;
+    let with_foo = "2add08769704e7d94f24e0ec8d2b7992"; // <parameters foo="bar"/>
+    let history = |digest| {
+        [
+            started("web", "Dummy", 4, Some(digest)),
+            started("web", "Dummy", 4, Some(digest)),
+        ]
+    };
+    let [a, b] = history(with_foo);
+    assert_eq!(
+        summary(&two_nodes(resources, "", [&a, &b])),
+        Vec::<String>::new()
+    );
+    let [a, b] = history(NO_PARAMS_DIGEST);
+    assert_eq!(
+        summary(&two_nodes(resources, "", [&a, &b])),
+        vec![
+            "* Restart web:0 ( node1 ) due to resource definition change",
+            "* Restart web:1 ( node2 ) due to resource definition change",
+        ]
+    );
+}
