@@ -767,9 +767,10 @@ fn unknown_state_on(u: &Unpacked, n: NodeId) -> bool {
     })
 }
 
-/// Remote nodes whose connection is unrecoverable are fenced when their
-/// resources are in an unknown state (probes) or active there (stops), as
-/// Pacemaker's remote connection orderings do.
+/// Remote nodes whose connection is unrecoverable are fenced when they are
+/// offline (probe scheduling), or when their resources are in an unknown
+/// state (probes) or active there (stops), as Pacemaker's remote connection
+/// orderings do.
 fn remote_connection_fencing(a: &mut Assigned) {
     let n_nodes = a.scored.unpacked.nodes.len();
     for n in 0..n_nodes {
@@ -783,7 +784,11 @@ fn remote_connection_fencing(a: &mut Assigned) {
             .rscs
             .iter()
             .any(|r| r.is_leaf() && r.running_on.contains(&n));
-        let reason = if probes {
+        let reason = if !node.online {
+            // pcmk__schedule_probes: an offline remote node whose connection
+            // failed
+            "the connection is unrecoverable"
+        } else if probes {
             "resources are in unknown state and connection is unrecoverable"
         } else if active {
             "resources are active but connection is unrecoverable"

@@ -1570,6 +1570,10 @@ struct HistoryCtx {
     has_container: bool,
     remote_conn: bool,
     keep_monitor_failures: bool,
+    /// The resource has a fail count on this node that has not expired
+    /// (none recorded as the last failure, or that one is recent): then no
+    /// failure expires (`check_operation_expiry`'s failsafe).
+    unexpired_fail_count: bool,
 }
 
 /// Evaluate a resource's ordered history on one node.
@@ -1581,6 +1585,7 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
         has_container,
         remote_conn,
         keep_monitor_failures,
+        unexpired_fail_count,
     } = cx;
     // by call id; entries sharing one (a recurring op's last result and its
     // last failure) by last-rc-change
@@ -1625,7 +1630,9 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
             continue;
         }
         let remap = matches!(op.op_status, 0 | 4);
-        let mut success = remap && op.rc == op.expected_rc;
+        // only ok, not running and promoted can be expected results: any
+        // other exit status is a failure whatever was expected
+        let mut success = remap && op.rc == op.expected_rc && matches!(op.rc, 0 | 7 | 8);
         if remap && probe && matches!(op.rc, 0 | 7 | 8) {
             success = true;
         }
@@ -1725,6 +1732,7 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
             && now > op.last_rc_change + r.failure_timeout
             && task != "stop"
             && !(keep_monitor_failures && task == "monitor" && op.interval_ms > 0)
+            && !unexpired_fail_count
         {
             continue;
         }
@@ -2243,6 +2251,11 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                     && u.nodes
                         .iter()
                         .any(|n| n.uname == u.rscs[target].id && !n.remote_was_fenced);
+                let unexpired_fail_count = {
+                    let (count, last) = fail_count(u, target, nid, &[]);
+                    let timeout = u.rscs[target].failure_timeout;
+                    count.0 > 0 && (last == 0 || u.now < last + timeout)
+                };
                 let mut h = eval_history(
                     &u.rscs[target],
                     ops,
@@ -2253,6 +2266,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                         has_container,
                         remote_conn,
                         keep_monitor_failures,
+                        unexpired_fail_count,
                     },
                 );
                 h.history_name = rid.to_string();
@@ -2348,7 +2362,6 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
     }
     // derive per-resource failure state
     let now = u.now;
-    let legacy = u.options.legacy_failcount;
     let start_fatal = u.options.start_failure_is_fatal;
     for ri in 0..u.rscs.len() {
         if !u.rscs[ri].is_leaf() {
@@ -2447,61 +2460,8 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             }
             // fail counts / migration-threshold
             let r = &u.rscs[ri];
-            // instances of unique clones (and their group members) count
-            // failures under their instance id
-            let unique = r.unique || clone_of(&u.rscs, ri).is_some_and(|c| u.rscs[c].unique);
-            let base = if unique {
-                r.id.clone()
-            } else {
-                r.xml_id.clone()
-            };
-            let attrs = &u.nodes[nid].attrs;
-            let mut count = Score::ZERO;
-            let mut last_failure = 0i64;
-            // a container's count includes those of the resources it holds
-            let mut bases = vec![base];
-            for &fi in held.get(&ri).into_iter().flatten() {
-                bases.push(u.rscs[fi].id.clone());
-            }
-            for base in &bases {
-                let fc_exact = format!("fail-count-{base}");
-                let fc_prefix = format!("fail-count-{base}#");
-                let lf_exact = format!("last-failure-{base}");
-                let lf_prefix = format!("last-failure-{base}#");
-                // anonymous clones' counts may carry an instance number
-                // (`fail-count-rsc:0`), as Pacemaker's `(:[0-9]+)?` allows
-                let anon = !r.unique;
-                let strip_instance = |k: &str, exact: &str| -> Option<String> {
-                    let rest = k.strip_prefix(exact)?;
-                    let Some(num) = rest.strip_prefix(':').filter(|_| anon) else {
-                        return Some(k.to_string());
-                    };
-                    let digits = num.bytes().take_while(u8::is_ascii_digit).count();
-                    (digits > 0).then(|| format!("{exact}{}", &num[digits..]))
-                };
-                for (k, v) in attrs.range::<str, _>((
-                    std::ops::Bound::Included("fail-count-"),
-                    std::ops::Bound::Excluded("fail-count."),
-                )) {
-                    let Some(k) = strip_instance(k, &fc_exact) else {
-                        continue;
-                    };
-                    if k == fc_exact || (!legacy && k.starts_with(&fc_prefix)) {
-                        count = count.add(Score::parse(v));
-                    }
-                }
-                for (k, v) in attrs.range::<str, _>((
-                    std::ops::Bound::Included("last-failure-"),
-                    std::ops::Bound::Excluded("last-failure."),
-                )) {
-                    let Some(k) = strip_instance(k, &lf_exact) else {
-                        continue;
-                    };
-                    if k == lf_exact || k.starts_with(&lf_prefix) {
-                        last_failure = last_failure.max(v.parse().unwrap_or(0));
-                    }
-                }
-            }
+            let held_here: &[RscId] = held.get(&ri).map_or(&[], Vec::as_slice);
+            let (count, last_failure) = fail_count(u, ri, nid, held_here);
             let _ = start_fatal;
             let _ = &uname;
             let only_ignored = (h.ignored_failure && !h.counted_failure) || h.agent_changed;
@@ -2737,6 +2697,70 @@ fn orphan_remote_node(cx: &Ctx, u: &mut Unpacked, conn: RscId) {
         remote_was_fenced: false,
         unpacked: false,
     });
+}
+
+/// A resource's fail count on a node and its last failure time (0 when
+/// none), from the node's `fail-count-*` / `last-failure-*` attributes; a
+/// container's count includes those of the resources it holds (`held`).
+fn fail_count(u: &Unpacked, ri: RscId, nid: NodeId, held: &[RscId]) -> (Score, i64) {
+    let legacy = u.options.legacy_failcount;
+    let r = &u.rscs[ri];
+    // instances of unique clones (and their group members) count
+    // failures under their instance id
+    let unique = r.unique || clone_of(&u.rscs, ri).is_some_and(|c| u.rscs[c].unique);
+    let base = if unique {
+        r.id.clone()
+    } else {
+        r.xml_id.clone()
+    };
+    let attrs = &u.nodes[nid].attrs;
+    let mut count = Score::ZERO;
+    let mut last_failure = 0i64;
+    // a container's count includes those of the resources it holds
+    let mut bases = vec![base];
+    for &fi in held {
+        bases.push(u.rscs[fi].id.clone());
+    }
+    for base in &bases {
+        let fc_exact = format!("fail-count-{base}");
+        let fc_prefix = format!("fail-count-{base}#");
+        let lf_exact = format!("last-failure-{base}");
+        let lf_prefix = format!("last-failure-{base}#");
+        // anonymous clones' counts may carry an instance number
+        // (`fail-count-rsc:0`), as Pacemaker's `(:[0-9]+)?` allows
+        let anon = !r.unique;
+        let strip_instance = |k: &str, exact: &str| -> Option<String> {
+            let rest = k.strip_prefix(exact)?;
+            let Some(num) = rest.strip_prefix(':').filter(|_| anon) else {
+                return Some(k.to_string());
+            };
+            let digits = num.bytes().take_while(u8::is_ascii_digit).count();
+            (digits > 0).then(|| format!("{exact}{}", &num[digits..]))
+        };
+        for (k, v) in attrs.range::<str, _>((
+            std::ops::Bound::Included("fail-count-"),
+            std::ops::Bound::Excluded("fail-count."),
+        )) {
+            let Some(k) = strip_instance(k, &fc_exact) else {
+                continue;
+            };
+            if k == fc_exact || (!legacy && k.starts_with(&fc_prefix)) {
+                count = count.add(Score::parse(v));
+            }
+        }
+        for (k, v) in attrs.range::<str, _>((
+            std::ops::Bound::Included("last-failure-"),
+            std::ops::Bound::Excluded("last-failure."),
+        )) {
+            let Some(k) = strip_instance(k, &lf_exact) else {
+                continue;
+            };
+            if k == lf_exact || k.starts_with(&lf_prefix) {
+                last_failure = last_failure.max(v.parse().unwrap_or(0));
+            }
+        }
+    }
+    (count, last_failure)
 }
 
 /// The connection resource of a remote or guest node.
