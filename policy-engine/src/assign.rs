@@ -27,6 +27,12 @@ pub struct Scored {
     pub role_locations: Vec<Location>,
     /// Colocations with group/clone references remapped (plus group internals).
     pub colocations: Vec<Colocation>,
+    /// Per entry of `colocations`: the group named as its primary, when the
+    /// constraint was written "X with group". Pacemaker moves such a
+    /// constraint onto the group's last member only when the group's own
+    /// assignment begins (`expand_group_colocations`); until then, merging
+    /// scores through the members does not reach X.
+    pub coloc_primary_group: Vec<Option<RscId>>,
     pub contributions: Vec<Contribution>,
 }
 
@@ -311,6 +317,7 @@ pub fn score(mut u: Unpacked) -> Scored {
     }
     // colocations: remap group/clone references, add group internals
     let mut colocations = Vec::new();
+    let mut coloc_primary_group = Vec::new();
     for (gi, g) in u.rscs.iter().enumerate() {
         let collocated = g.meta.get("collocated").is_none_or(|v| is_true(v));
         if g.kind == RscKind::Group && collocated {
@@ -321,6 +328,7 @@ pub fn score(mut u: Unpacked) -> Scored {
                     .get("critical")
                     .map(|v| is_true(v))
                     .unwrap_or(true);
+                coloc_primary_group.push(None);
                 colocations.push(Colocation {
                     id: format!("{}-internal", g.id),
                     dependent: w[1],
@@ -364,6 +372,7 @@ pub fn score(mut u: Unpacked) -> Scored {
                 }
             }
         }
+        let primary_group = (u.rscs[c.primary].kind == RscKind::Group).then_some(c.primary);
         if u.rscs[c.primary].kind == RscKind::Group {
             let ch = &u.rscs[c.primary].children;
             let p = if c.score.is_inf() {
@@ -379,14 +388,17 @@ pub fn score(mut u: Unpacked) -> Scored {
             let mut e = c.clone();
             e.dependent = m;
             colocations.push(e);
+            coloc_primary_group.push(primary_group);
         }
         colocations.push(c);
+        coloc_primary_group.push(primary_group);
     }
     Scored {
         unpacked: u,
         tables,
         role_locations,
         colocations,
+        coloc_primary_group,
         contributions,
     }
 }
@@ -437,6 +449,7 @@ struct Assigner<'a> {
     u: &'a Unpacked,
     tables: Vec<Table>,
     colocs: &'a [Colocation],
+    coloc_primary_group: &'a [Option<RscId>],
     role_locations: &'a [Location],
     node: Vec<Option<NodeId>>,
     next_role: Vec<Role>,
@@ -470,6 +483,7 @@ pub fn assign(s: Scored) -> Assigned {
         u,
         tables: s.tables.clone(),
         colocs: &s.colocations,
+        coloc_primary_group: &s.coloc_primary_group,
         role_locations: &s.role_locations,
         node: vec![None; n],
         next_role: vec![Role::Unknown; n],
@@ -1001,7 +1015,9 @@ impl<'a> Assigner<'a> {
             let deps: Vec<&Colocation> = self
                 .colocs
                 .iter()
-                .filter(|c| c.primary == dep && c.influence)
+                .zip(self.coloc_primary_group)
+                .filter(|(c, g)| c.primary == dep && c.influence && self.expanded(**g))
+                .map(|(c, _)| c)
                 .collect();
             for c in deps {
                 if self.done[c.dependent] {
@@ -1019,6 +1035,17 @@ impl<'a> Assigner<'a> {
             }
         }
         visited.pop();
+    }
+
+    /// Whether a colocation written against group `g` (if any) is already
+    /// attached to the group's members: only once `g`'s assignment began.
+    /// (Pacemaker assigns a member's group before the member itself.)
+    fn expanded(&self, g: Option<RscId>) -> bool {
+        g.is_none_or(|g| {
+            std::iter::once(g)
+                .chain(self.u.rscs[g].children.iter().copied())
+                .any(|x| self.in_progress[x] || self.done[x])
+        })
     }
 
     fn effective_table(&self, r: RscId) -> Table {
