@@ -3,7 +3,7 @@
 //! them), containers get their pseudo actions, unclean nodes get fencing, and
 //! the orderings (implicit and configured) are applied until nothing changes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::assign::{effective_target_role, Assigned};
 use crate::model::*;
@@ -1366,7 +1366,31 @@ fn implies_then_applies(b: &B, o: Ordering) -> bool {
     let first_migrates =
         b.actions[f].task == "start" && b.actions[f].rsc.is_some_and(|r| migrating(b.a, r));
     let internal = o.flags & flags::INTERNAL != 0;
-    !first_migrates && !then_nowhere && (internal || first_required_on(b, f, b.actions[t].node))
+    let then_node = b.actions[t].node.or_else(|| group_start_node(b, t));
+    !first_migrates && !then_nowhere && (internal || first_required_on(b, f, then_node))
+}
+
+/// The node a group's start pseudo action is judged on in an ordering: the
+/// one node its members are assigned to, if there is exactly one (Pacemaker's
+/// `pcmk__update_action_for_orderings` takes a group start's node from the
+/// group's location, so a clone first is judged by its instance there).
+fn group_start_node(b: &B, t: ActionId) -> Option<NodeId> {
+    let a = &b.actions[t];
+    let r = a.rsc?;
+    let u = b.u();
+    if a.task != "start" || u.rscs[r].kind != RscKind::Group {
+        return None;
+    }
+    let nodes: BTreeSet<NodeId> = u.rscs[r]
+        .children
+        .iter()
+        .filter_map(|&m| b.a.node[m])
+        .collect();
+    if nodes.len() == 1 {
+        nodes.into_iter().next()
+    } else {
+        None
+    }
 }
 
 /// Whether an unrunnable first names `r`'s action as unrunnable rather than
