@@ -131,3 +131,78 @@ fn a_clone_s_instance_attributes_are_parameters_of_its_primitive() {
         ]
     );
 }
+
+/// A Dummy primitive, optionally with `resource-stickiness=1`.
+fn dummy(id: &str, sticky: bool) -> String {
+    let meta = if sticky {
+        format!(
+            r#"<meta_attributes id="{id}-meta">
+                 <nvpair id="{id}-st" name="resource-stickiness" value="1"/>
+               </meta_attributes>"#
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"<primitive id="{id}" class="ocf" provider="heartbeat" type="Dummy">{meta}</primitive>"#
+    )
+}
+
+#[test]
+fn colocations_with_a_group_count_only_once_its_assignment_began() {
+    // p is placed first and takes in d's preferences (d with p): d1 and d2
+    // stick to node2. "e with d" is still the group's own constraint, not
+    // yet its last member's, so e's preference for node1 does not reach p
+    // (Pacemaker's expand_group_colocations runs when d is assigned). p
+    // moves to node2; then d, pulled by e, goes to node1.
+    let resources = dummy("p", true)
+        + r#"<group id="d">"#
+        + &dummy("d1", true)
+        + &dummy("d2", true)
+        + r#"</group><group id="e">"#
+        + &dummy("e1", true)
+        + "</group>";
+    let cib = two_nodes(
+        &resources,
+        r#"<rsc_colocation id="d-with-p" rsc="d" with-rsc="p" score="100"/>
+           <rsc_colocation id="e-with-d" rsc="e" with-rsc="d" score="INFINITY"/>
+           <rsc_location id="e-prefers-1" rsc="e" node="node1" score="200"/>"#,
+        [
+            &started("p", "Dummy", 3, Some(NO_PARAMS_DIGEST)),
+            &(started("d1", "Dummy", 4, Some(NO_PARAMS_DIGEST))
+                + &started("d2", "Dummy", 5, Some(NO_PARAMS_DIGEST))),
+        ],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Move p ( node1 -> node2 )",
+            "* Move d1 ( node2 -> node1 )",
+            "* Move d2 ( node2 -> node1 )",
+            "* Start e1 ( node1 )",
+        ]
+    );
+}
+
+#[test]
+fn a_group_after_a_clone_waits_only_for_the_instance_on_its_node() {
+    // the clone starts a second instance on node2; the group on node1,
+    // ordered after the clone's start, is not restarted for it
+    let resources = r#"<clone id="c">"#.to_string()
+        + &dummy("cp", false)
+        + r#"</clone><group id="g">"#
+        + &dummy("g1", false)
+        + "</group>";
+    let cib = two_nodes(
+        &resources,
+        r#"<rsc_colocation id="g-with-c" rsc="g" with-rsc="c" score="INFINITY"/>
+           <rsc_order id="c-then-g" first="c" first-action="start" then="g"
+             then-action="start" kind="Mandatory"/>"#,
+        [
+            &(started("cp", "Dummy", 3, Some(NO_PARAMS_DIGEST))
+                + &started("g1", "Dummy", 4, Some(NO_PARAMS_DIGEST))),
+            "",
+        ],
+    );
+    assert_eq!(summary(&cib), vec!["* Start cp:1 ( node2 )"]);
+}
