@@ -290,20 +290,21 @@ pub fn score(mut u: Unpacked) -> Scored {
         }
     }
     // remote connections, fencing devices and guest containers never run on
-    // remote or guest nodes (Pacemaker's rsc_avoids_remote_nodes)
+    // remote or guest nodes (Pacemaker's rsc_avoids_remote_nodes); a
+    // bundle's containers may run on remote nodes (pe_rsc_allow_remote_remotes)
     let guest_containers: BTreeSet<RscId> = u
         .rscs
         .iter()
         .enumerate()
         .filter(|(_, r)| is_remote_agent(r) && r.parent.is_none())
         .filter_map(|(ri, _)| container_of(&u, ri))
+        .filter(|&c| !u.rscs[c].meta.contains_key(crate::bundle::CONTAINER_META))
         .collect();
     for (ri, r) in u.rscs.iter().enumerate() {
         let avoids = r.is_leaf()
             && ((is_remote_agent(r) && r.parent.is_none())
                 || r.is_stonith()
-                || guest_containers.contains(&ri)
-                || r.meta.contains_key(crate::bundle::CONTAINER_META));
+                || guest_containers.contains(&ri));
         if !avoids {
             continue;
         }
@@ -843,6 +844,38 @@ impl<'a> Assigner<'a> {
         }
     }
 
+    /// For a bundle's connection whose container is placed on a remote or
+    /// guest node: its mandatory colocation with that node's connection.
+    fn nested_remote_colocation(&self, r: RscId) -> Option<Colocation> {
+        let u = self.u;
+        if !is_remote_agent(&u.rscs[r]) {
+            return None;
+        }
+        let container = container_of(u, r)?;
+        if !u.rscs[container]
+            .meta
+            .contains_key(crate::bundle::CONTAINER_META)
+        {
+            return None;
+        }
+        let host = self.node[container]?;
+        if self.nodes[host].kind == NodeKind::Member {
+            return None;
+        }
+        let primary = remote_connection(u, host)?;
+        Some(Colocation {
+            id: "child-remote-with-docker-remote".into(),
+            dependent: r,
+            primary,
+            score: Score::INF,
+            dependent_role: None,
+            primary_role: None,
+            node_attribute: "#uname".into(),
+            influence: true,
+            primary_replicas: Vec::new(),
+        })
+    }
+
     /// Assign a colocation's primary: a bundle's containers and its inner
     /// clone (whose roles a role filter looks at) as a whole.
     fn assign_primary(&mut self, c: &Colocation) {
@@ -1129,6 +1162,14 @@ impl<'a> Assigner<'a> {
             self.apply_coloc(&mut table, c, false);
             // the scores are updated in place, so resources assigned later
             // while this one is still being placed already see them
+            self.tables[r] = table.clone();
+        }
+        // a bundle's connection whose container went to a remote or guest
+        // node runs where that node's own connection runs (only one
+        // connection per pacemaker-remoted: "child-remote-with-docker-remote")
+        if let Some(nested) = self.nested_remote_colocation(r) {
+            self.assign_primary(&nested);
+            self.apply_coloc(&mut table, &nested, false);
             self.tables[r] = table.clone();
         }
         // with-this colocations (influence)

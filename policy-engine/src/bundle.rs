@@ -14,7 +14,8 @@
 //!   unique when `replicas-per-host` is above 1) whose instance
 //!   `rsc:i` may only run on guest node `B-i` ([`pin_instances`]); its
 //!   history on `B-i` belongs to that instance ([`history_instance`]);
-//! - containers never run on remote or guest nodes;
+//! - containers may run on remote nodes (then the replica's connection runs
+//!   with that node's connection), never on guest nodes;
 //! - constraints naming the bundle apply to its containers: the bundle id
 //!   becomes a tag of them; a location for the promoted or unpromoted role
 //!   applies to the inner clone instead;
@@ -35,8 +36,8 @@ use crate::unpack::{Location, RscKind, Unpacked};
 /// Meta attribute marking the clone generated for a bundle's inner
 /// primitive; its value is the bundle id.
 pub const BUNDLE_META: &str = "internal-bundle";
-/// Meta attribute marking a bundle's containers, which (like guest nodes'
-/// containers) never run on remote or guest nodes; its value is the bundle id.
+/// Meta attribute marking a bundle's containers (unlike guest nodes'
+/// containers they may run on remote nodes); its value is the bundle id.
 pub const CONTAINER_META: &str = "internal-bundle-container";
 
 /// A bundle connection's `addr` without an ip range: the name of the node
