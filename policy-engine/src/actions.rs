@@ -659,13 +659,16 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
     }
-    // mandatory colocation: dependent cannot start if primary cannot
+    // mandatory colocation: the dependent cannot reach its colocated role
+    // (start, or promote with a promoted-role dependent) if the primary
+    // cannot start (pcmk__block_colocation_dependents)
     for c in &a.scored.colocations {
-        if !c.score.is_inf()
-            || c.dependent_role.is_some()
-            || c.primary_role.is_some()
-            || !c.primary_replicas.is_empty()
-        {
+        let blocked_task = match c.dependent_role {
+            None => "start",
+            Some(Role::Promoted) => "promote",
+            Some(_) => continue,
+        };
+        if !c.score.is_inf() || !c.primary_replicas.is_empty() {
             continue;
         }
         let prim_leaves = {
@@ -686,7 +689,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             if a.node[d].is_none() {
                 continue;
             }
-            for ds in b.find_all(d, "start") {
+            for ds in b.find_all(d, blocked_task) {
                 for &p in &ps {
                     b.orderings.push(Ordering {
                         first: p,

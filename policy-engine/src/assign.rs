@@ -1916,9 +1916,10 @@ impl<'a> Assigner<'a> {
                     let attr = |x: NodeId| self.u.nodes[x].attrs.get(&col.node_attribute).cloned();
                     let matched = pn.iter().any(|&p| attr(p) == attr(n));
                     if matched {
-                        // an instance without a promotion score (negative)
-                        // gains nothing from colocations
-                        if !col.score.is_inf() && s.0 >= 0 {
+                        // a mandatory colocation lifts even an instance
+                        // without a promotion score; an optional one only
+                        // adds to an instance that has one
+                        if col.score.is_inf() || s.0 >= 0 {
                             s = s.add(col.score);
                         }
                     } else if col.score.is_inf() {
