@@ -1948,6 +1948,11 @@ impl<'a> Assigner<'a> {
             if quorum_demote || ls.iter().any(|&l| u.rscs[l].force_demote) {
                 s = Score::NEG_INF;
             }
+            // a cloned group is promoted only if every member will be
+            // active (node_to_be_promoted_on)
+            if ls.iter().any(|&l| self.node[l].is_none()) {
+                s = Score::NEG_INF;
+            }
             // frozen without quorum: roles stay as they are
             if quorum_freeze && !cur_promoted {
                 s = Score::NEG_INF;
