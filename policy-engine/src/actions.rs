@@ -368,9 +368,19 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                     b.set_reason(s, "node availability");
                 }
             }
-            if !stops.is_empty() && clone_of(&u.rscs, ri).is_none() {
-                // an active resource that is stopped has a required but
-                // unrunnable start: what follows it is required, then blocked
+            if !stops.is_empty()
+                && clone_of(&u.rscs, ri).is_none()
+                && u.orders
+                    .iter()
+                    .any(|o| o.first == ri && o.first_action == "start")
+            {
+                // an active resource that is stopped has no start of its own.
+                // A configured ordering that starts from it creates one
+                // before the resource's own stop→start ordering exists, which
+                // then makes it required (but unrunnable): what follows is
+                // required, then blocked. Otherwise (a group member, whose
+                // start is first created by its group's orderings) the start
+                // stays optional.
                 b.actions[start].optional = false;
             }
         } else if moving {

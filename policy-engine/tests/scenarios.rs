@@ -206,3 +206,62 @@ fn a_group_after_a_clone_waits_only_for_the_instance_on_its_node() {
     );
     assert_eq!(summary(&cib), vec!["* Start cp:1 ( node2 )"]);
 }
+
+#[test]
+fn a_stopped_group_blocks_what_follows_it_as_unrunnable() {
+    // g is disabled: its members have no start of their own (only the
+    // group's orderings create an optional one), so r, ordered after g,
+    // cannot start because g's running is unrunnable, not required. A
+    // stopped primitive named as first by a configured ordering differs:
+    // its start is required (then blocked), and r's reason is "required".
+    let group = r#"<group id="g">
+          <meta_attributes id="g-meta">
+            <nvpair id="g-tr" name="target-role" value="Stopped"/>
+          </meta_attributes>"#
+        .to_string()
+        + &dummy("g1", false)
+        + &dummy("g2", false)
+        + "</group>"
+        + &dummy("r", false);
+    let cib = two_nodes(
+        &group,
+        r#"<rsc_order id="g-then-r" first="g" first-action="start" then="r"
+             then-action="start" kind="Mandatory"/>"#,
+        [
+            &(started("g1", "Dummy", 3, Some(NO_PARAMS_DIGEST))
+                + &started("g2", "Dummy", 4, Some(NO_PARAMS_DIGEST))),
+            &started("r", "Dummy", 5, Some(NO_PARAMS_DIGEST)),
+        ],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Stop g1 ( node1 ) due to node availability",
+            "* Stop g2 ( node1 ) due to node availability",
+            "* Stop r ( node2 ) due to unrunnable g running",
+        ]
+    );
+    let primitive = r#"<primitive id="x" class="ocf" provider="heartbeat" type="Dummy">
+          <meta_attributes id="x-meta">
+            <nvpair id="x-tr" name="target-role" value="Stopped"/>
+          </meta_attributes>
+        </primitive>"#
+        .to_string()
+        + &dummy("r", false);
+    let cib = two_nodes(
+        &primitive,
+        r#"<rsc_order id="x-then-r" first="x" first-action="start" then="r"
+             then-action="start" kind="Mandatory"/>"#,
+        [
+            &started("x", "Dummy", 3, Some(NO_PARAMS_DIGEST)),
+            &started("r", "Dummy", 5, Some(NO_PARAMS_DIGEST)),
+        ],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Stop x ( node1 ) due to node availability",
+            "* Stop r ( node2 ) due to required x start",
+        ]
+    );
+}
