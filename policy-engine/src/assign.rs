@@ -503,19 +503,20 @@ pub fn assign(s: Scored) -> Assigned {
     if u.options.placement_strategy != "default" {
         order = a.sort_for_placement(order);
     }
-    // remote connections first
+    // remote connections first (a bundle's connections are part of the
+    // bundle, placed with it)
     let (remotes, rest): (Vec<RscId>, Vec<RscId>) = order.into_iter().partition(|&r| {
         let x = &u.rscs[r];
         x.is_leaf()
             && x.class == "ocf"
             && x.provider.as_deref() == Some("pacemaker")
             && x.agent == "remote"
+            && crate::bundle::member_of(u, r).is_none()
     });
     for &r in &remotes {
         // a partially migrated connection prefers its migration target
         let prefer = u.rscs[r].partial_migration.map(|(_, target)| target);
         a.assign(r, prefer);
-        a.remote_connection_assigned(r);
     }
     for r in rest {
         a.assign(r, None);
@@ -772,7 +773,7 @@ impl<'a> Assigner<'a> {
                     if forward {
                         c.dependent == other
                     } else {
-                        c.primary == other && c.influence
+                        c.primary == other && self.has_influence(c)
                     }
                 })
                 .map(|c| {
@@ -874,6 +875,20 @@ impl<'a> Assigner<'a> {
             influence: true,
             primary_replicas: Vec::new(),
         })
+    }
+
+    /// Pacemaker's `pcmk__colocation_has_influence`: the dependent
+    /// influences where the primary goes if the colocation says so or the
+    /// primary is not active yet (a bundle takes no influence at all).
+    fn has_influence(&self, c: &Colocation) -> bool {
+        if !c.primary_replicas.is_empty() {
+            return false;
+        }
+        c.influence || {
+            let mut ls = Vec::new();
+            leaves(&self.u.rscs, c.primary, &mut ls);
+            ls.iter().all(|&l| self.u.rscs[l].running_on.is_empty())
+        }
     }
 
     /// Assign a colocation's primary: a bundle's containers and its inner
@@ -1049,7 +1064,7 @@ impl<'a> Assigner<'a> {
                 .colocs
                 .iter()
                 .zip(self.coloc_primary_group)
-                .filter(|(c, g)| c.primary == dep && c.influence && self.expanded(**g))
+                .filter(|(c, g)| c.primary == dep && self.has_influence(c) && self.expanded(**g))
                 .map(|(c, _)| c)
                 .collect();
             for c in deps {
@@ -1176,7 +1191,7 @@ impl<'a> Assigner<'a> {
         let with_this: Vec<Colocation> = self
             .colocs
             .iter()
-            .filter(|c| c.primary == r && c.influence && !self.done[c.dependent])
+            .filter(|c| c.primary == r && self.has_influence(c) && !self.done[c.dependent])
             .cloned()
             .collect();
         for c in &with_this {
@@ -1266,6 +1281,9 @@ impl<'a> Assigner<'a> {
                     self.reason(r, "no node with a non-negative score is available".into());
                 }
             }
+        }
+        if is_remote_agent(rr) {
+            self.remote_connection_assigned(r);
         }
     }
 
@@ -1497,7 +1515,7 @@ impl<'a> Assigner<'a> {
         let with_this: Vec<Colocation> = self
             .colocs
             .iter()
-            .filter(|x| x.primary == c && x.influence && !self.done[x.dependent])
+            .filter(|x| x.primary == c && self.has_influence(x) && !self.done[x.dependent])
             .cloned()
             .collect();
         for x in &with_this {
@@ -1881,7 +1899,7 @@ impl<'a> Assigner<'a> {
             for col in self.colocs.iter() {
                 if col.primary == c
                     && col.primary_role == Some(Role::Promoted)
-                    && col.influence
+                    && self.has_influence(col)
                     && s.0 >= 0
                 {
                     let f = col.score.0 as f64 / INFINITY as f64;

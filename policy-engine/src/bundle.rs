@@ -40,6 +40,10 @@ pub const BUNDLE_META: &str = "internal-bundle";
 /// containers they may run on remote nodes); its value is the bundle id.
 pub const CONTAINER_META: &str = "internal-bundle-container";
 
+/// Meta attribute marking every resource generated for a bundle (ip,
+/// container, connection, inner clone); its value is the bundle id.
+pub const MEMBER_META: &str = "internal-bundle-member";
+
 /// A bundle connection's `addr` without an ip range: the name of the node
 /// its container runs on (digests are computed with it filled in).
 pub const REMOTE_ADDR_HOST: &str = "#uname";
@@ -171,6 +175,7 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
         for (k, v) in extra {
             m.push(nvpair(owner, k, v));
         }
+        m.push(nvpair(owner, MEMBER_META, &bid));
         m
     };
     let mut rscs = Vec::new();
@@ -313,7 +318,8 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
 /// of its history match): image, pull/kill/reuse flags, the launcher's run
 /// options (hostname when there is an ip range, stderr, network, control
 /// port, storage mappings then, with an inner primitive, the remote key and
-/// the per-replica log directory, port mappings, user options, then the
+/// the per-replica log directory, port mappings (with an inner primitive,
+/// the control port last), user options, then the
 /// host entries of every replica's address, after a space even when there
 /// are none), the per-replica mount points, the run and monitor commands.
 fn container_params(
@@ -394,12 +400,20 @@ fn container_params(
             }
         }
     }
-    for pm in net
+    // the configured port mappings, then (with an inner primitive) the
+    // control port
+    let mut ports: Vec<(&str, &str)> = net
         .into_iter()
         .flat_map(|n| n.elements().filter(|e| e.name == "port-mapping"))
-    {
-        let Some(p) = pm.attr("port") else { continue };
-        let inner = pm.attr("internal-port").unwrap_or(p);
+        .filter_map(|pm| {
+            let p = pm.attr("port").filter(|p| !p.is_empty())?;
+            Some((p, pm.attr("internal-port").unwrap_or(p)))
+        })
+        .collect();
+    if has_child {
+        ports.push((port, port));
+    }
+    for (p, inner) in ports {
         if let Some(a) = &addr {
             run.push_str(&format!(" -p {a}:{p}:{inner}"));
         } else if !network.is_some_and(|n| n.eq_ignore_ascii_case("host")) {
@@ -464,6 +478,11 @@ pub fn replicas(u: &Unpacked, bid: &str) -> Option<Vec<(RscId, Option<RscId>)>> 
             })
             .collect(),
     )
+}
+
+/// The bundle a resource was generated for.
+pub fn member_of(u: &Unpacked, r: RscId) -> Option<&str> {
+    u.rscs[r].meta.get(MEMBER_META).map(String::as_str)
 }
 
 /// The bundle a clone was generated for.

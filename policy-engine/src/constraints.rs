@@ -110,13 +110,39 @@ fn unpack_location(
     if let Some(r) = c.attr("rsc") {
         rscs = resolve(u, tags, r);
     } else if let Some(p) = c.attr("rsc-pattern") {
+        // `!pattern`: every top-level resource that does not match
+        let (invert, p) = match p.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, p),
+        };
         if let Some(re) = SimpleRegex::new(p) {
+            // a bundle is one top-level resource: matched by its own id,
+            // standing for its containers
+            let mut bundles_seen: Vec<&str> = Vec::new();
             for &t in &u.top_xml {
                 if u.rscs[t].orphan {
                     continue;
                 }
-                if let Some(caps) = re.captures(&u.rscs[t].id) {
-                    pattern_matches.push((t, caps));
+                let bundle = crate::bundle::member_of(u, t);
+                if let Some(b) = bundle {
+                    if bundles_seen.contains(&b) {
+                        continue;
+                    }
+                    bundles_seen.push(b);
+                }
+                let name = bundle.unwrap_or(&u.rscs[t].id);
+                let targets = match bundle {
+                    Some(b) => resolve(u, tags, b),
+                    None => vec![t],
+                };
+                match (re.captures(name), invert) {
+                    (Some(caps), false) => {
+                        pattern_matches.extend(targets.into_iter().map(|x| (x, caps.clone())));
+                    }
+                    (None, true) => {
+                        pattern_matches.extend(targets.into_iter().map(|x| (x, Vec::new())));
+                    }
+                    _ => {}
                 }
             }
         }
@@ -206,8 +232,16 @@ fn substitute_caps(rule: &Element, caps: &[String]) -> Option<Element> {
 }
 
 fn coloc_influence(u: &Unpacked, c: &Element, dependent: RscId) -> bool {
-    match c.attr("influence") {
-        Some(v) => is_true(v),
+    // a value that is not a boolean counts as absent (crm_str_to_boolean)
+    let given = c
+        .attr("influence")
+        .and_then(|v| match v.trim().to_ascii_lowercase().as_str() {
+            "true" | "on" | "yes" | "y" | "1" => Some(true),
+            "false" | "off" | "no" | "n" | "0" => Some(false),
+            _ => None,
+        });
+    match given {
+        Some(v) => v,
         None => u.rscs[dependent]
             .meta
             .get("critical")
