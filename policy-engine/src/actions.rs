@@ -1218,6 +1218,13 @@ fn propagate(b: &mut B) {
             }
         }
     }
+    // implies-first inputs of each action, in creation order
+    let mut before: Vec<Vec<usize>> = vec![Vec::new(); b.actions.len()];
+    for (k, o) in b.orderings.iter().enumerate() {
+        if o.flags & flags::IMPLIES_FIRST != 0 {
+            before[o.then].push(k);
+        }
+    }
     // the remote connection orderings are Pacemaker's newest inputs
     for v in inp.iter_mut() {
         v.sort_by_key(|&k| b.orderings[k].flags & flags::REMOTE == 0);
@@ -1345,6 +1352,12 @@ fn propagate(b: &mut B) {
                     && b.actions[f].optional
                 {
                     b.actions[f].optional = false;
+                    // an unrunnable, optional start becomes required through
+                    // this stop first, and what follows that start is
+                    // handled before the stop's own inputs
+                    if !b.actions[t].optional {
+                        stops_required_by(b, &before, f);
+                    }
                     changed = true;
                 }
                 if !b.actions[f].optional && !b.actions[f].runnable && b.actions[t].runnable {
@@ -1359,6 +1372,38 @@ fn propagate(b: &mut B) {
             (1, false) => 2,
             _ => break,
         };
+    }
+}
+
+/// A resource's stop `s` was just made required by its own restart: like
+/// Pacemaker, which re-processes the stop's inputs at once, make what must
+/// stop before it required too (a later group member's stop, the then side
+/// of a configured order), naming `s` as the reason, depth first. Clone
+/// instances are left to the loop: Pacemaker orders them through their
+/// clones' pseudo actions, not directly.
+fn stops_required_by(b: &mut B, before: &[Vec<usize>], s: ActionId) {
+    let u = b.u();
+    let in_clone = |a: &Action| a.rsc.is_some_and(|r| clone_of(&u.rscs, r).is_some());
+    if in_clone(&b.actions[s]) {
+        return;
+    }
+    let mut stack = vec![s];
+    while let Some(t) = stack.pop() {
+        for &k in &before[t] {
+            let f = b.orderings[k].first;
+            if !b.actions[f].optional || in_clone(&b.actions[f]) {
+                continue;
+            }
+            b.actions[f].optional = false;
+            if b.actions[f].rsc != b.actions[t].rsc
+                && b.actions[f].rsc.is_some_and(|r| u.rscs[r].is_leaf())
+                && b.actions[t].rsc.is_some_and(|r| u.rscs[r].is_leaf())
+            {
+                let l = rsc_label(u, &b.actions[t]);
+                b.set_reason(f, &format!("required {l}"));
+            }
+            stack.push(f);
+        }
     }
 }
 

@@ -265,3 +265,69 @@ fn a_stopped_group_blocks_what_follows_it_as_unrunnable() {
         ]
     );
 }
+
+/// A disabled primitive (`target-role=Stopped`).
+fn disabled(id: &str) -> String {
+    format!(
+        r#"<primitive id="{id}" class="ocf" provider="heartbeat" type="Dummy">
+             <meta_attributes id="{id}-meta">
+               <nvpair id="{id}-tr" name="target-role" value="Stopped"/>
+             </meta_attributes>
+           </primitive>"#
+    )
+}
+
+#[test]
+fn a_group_member_stopped_for_its_predecessor_names_the_stop_or_the_start() {
+    // g follows a, which cannot start. When a's start is required (a is
+    // assigned, blocked by its colocation), g1's start is required first, its
+    // stop follows at once, and that stop makes g2's stop required: "required
+    // g1 stop". When a's start is merely unrunnable, g1's stop comes first and
+    // g1's start is then required through it, which requires g2's start
+    // before g2's stop is reached: "required g1 start".
+    let group =
+        r#"<group id="g">"#.to_string() + &dummy("g1", false) + &dummy("g2", false) + "</group>";
+    let g_history = started("g1", "Dummy", 4, Some(NO_PARAMS_DIGEST))
+        + &started("g2", "Dummy", 5, Some(NO_PARAMS_DIGEST));
+    let cib = two_nodes(
+        &(disabled("c") + &dummy("b", false) + &dummy("a", false) + &group),
+        r#"<rsc_order id="c-then-b" first="c" first-action="start" then="b"
+             then-action="start" kind="Mandatory"/>
+           <rsc_colocation id="a-with-b" rsc="a" with-rsc="b" score="INFINITY"/>
+           <rsc_order id="a-then-g" first="a" first-action="start" then="g"
+             then-action="start" kind="Mandatory"/>"#,
+        [
+            &(started("c", "Dummy", 3, Some(NO_PARAMS_DIGEST))
+                + &started("b", "Dummy", 6, Some(NO_PARAMS_DIGEST))),
+            &g_history,
+        ],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Stop c ( node1 ) due to node availability",
+            "* Stop b ( node1 ) due to required c start",
+            "* Start a ( node1 ) due to colocation with b (blocked)",
+            "* Stop g1 ( node2 ) due to required a start",
+            "* Stop g2 ( node2 ) due to required g1 stop",
+        ]
+    );
+    let cib = two_nodes(
+        &(disabled("b") + &dummy("a", false) + &group),
+        r#"<rsc_colocation id="a-with-b" rsc="a" with-rsc="b" score="INFINITY"/>
+           <rsc_order id="a-then-g" first="a" first-action="start" then="g"
+             then-action="start" kind="Mandatory"/>"#,
+        [
+            &started("b", "Dummy", 3, Some(NO_PARAMS_DIGEST)),
+            &g_history,
+        ],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Stop b ( node1 ) due to node availability",
+            "* Stop g1 ( node2 ) due to unrunnable a start",
+            "* Stop g2 ( node2 ) due to required g1 start",
+        ]
+    );
+}
