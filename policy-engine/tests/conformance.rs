@@ -11,11 +11,11 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// Cases with a non-empty expected Transition Summary that must pass.
-const FLOOR_NON_EMPTY: usize = 524;
+const FLOOR_NON_EMPTY: usize = 525;
 /// Cases with an empty expected Transition Summary that must pass.
 const FLOOR_EMPTY: usize = 102;
 /// Cases whose Transition Summary and transition graph (`-G`) both match.
-const FLOOR_GRAPH: usize = 431;
+const FLOOR_GRAPH: usize = 432;
 
 fn corpus() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/scheduler");
