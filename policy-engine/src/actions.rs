@@ -334,7 +334,16 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         for &c in &current {
             let node = &u.nodes[c];
             let fenced_here = fenced.contains(&c);
-            let runnable = (node.online && !node.unclean) || fenced_here;
+            // on a guest node, nothing runs while its container's host is
+            // offline and cannot be fenced (update_resource_action_runnable)
+            let host_fenceable = node.kind != NodeKind::Guest
+                || guest_container(u, c).is_none_or(|k| {
+                    u.rscs[k]
+                        .running_on
+                        .iter()
+                        .all(|&h| u.nodes[h].online || can_fence)
+                });
+            let runnable = (node.online && !node.unclean && host_fenceable) || fenced_here;
             let s = b.action(Some(ri), "stop", Some(c), fenced_here, true, runnable);
             stops.push(s);
             if fenced_here {
@@ -431,14 +440,16 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 NoQuorumPolicy::Freeze => {
                     if current.is_empty() {
                         b.actions[start].runnable = false;
-                        b.set_reason(start, "quorum freeze");
+                        b.actions[start].reason = Some("quorum freeze".into());
                     }
                 }
                 NoQuorumPolicy::Demote
                     if clone_of(&u.rscs, ri).is_some_and(|c| u.rscs[c].promotable) => {}
                 _ => {
+                    // replaces an earlier reason ("resource definition
+                    // change"), as update_resource_action_runnable does
                     b.actions[start].runnable = false;
-                    b.set_reason(start, "no quorum");
+                    b.actions[start].reason = Some("no quorum".into());
                 }
             }
         }
