@@ -877,6 +877,13 @@ impl<'a> Assigner<'a> {
         })
     }
 
+    /// On a guest node, resources can be promoted only if its container is
+    /// placed (`pcmk__node_available` with `consider_guest`).
+    fn guest_container_placed(&self, n: NodeId) -> bool {
+        self.nodes[n].kind != NodeKind::Guest
+            || crate::actions::guest_container(self.u, n).is_none_or(|k| self.node[k].is_some())
+    }
+
     /// Pacemaker's `pcmk__colocation_has_influence`: the dependent
     /// influences where the primary goes if the colocation says so or the
     /// primary is not active yet (a bundle takes no influence at all).
@@ -2006,6 +2013,7 @@ impl<'a> Assigner<'a> {
                 && promoted < cr.promoted_max
                 && per_node.get(&n).copied().unwrap_or(0) < cr.promoted_node_max
                 && (self.available(n) || pinned)
+                && self.guest_container_placed(n)
             {
                 promoted += 1;
                 *per_node.entry(n).or_default() += 1;

@@ -2519,7 +2519,12 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                 let mut params = crate::digest::resource_params(r);
                 if let Some(a) = params.get_mut("addr") {
                     if is_remote_agent(r) && a == crate::bundle::REMOTE_ADDR_HOST {
-                        *a = u.nodes[nid].uname.clone();
+                        // the host of the replica's container (which may be
+                        // a remote node the connection does not run on)
+                        let host = container_of(u, ri)
+                            .and_then(|k| u.rscs[k].running_on.first().copied())
+                            .unwrap_or(nid);
+                        *a = u.nodes[host].uname.clone();
                     }
                 }
                 // the restart digest covers the parameters named in
