@@ -10,6 +10,7 @@
 //! The typed model in [`crate::model`] is built from this tree and lowered
 //! back into it; the diff/patch code works on it directly, as Pacemaker's does.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use quick_xml::events::{BytesStart, Event};
@@ -379,18 +380,46 @@ pub fn parse(src: &str) -> Result<Element, XmlError> {
 
 /// Parses XML text into its root element, for readers that only look at the
 /// tree and care about its size: no source positions are kept (every
-/// [`Element::pos`] but the root's is 0:0), comments are dropped, only the attributes `keep`
-/// accepts (called with the element's and the attribute's name) are kept, and
-/// every attribute and child list is trimmed to its length. Errors still name
-/// the line and column. Use [`parse`] for anything that is written back.
-pub fn parse_lean(src: &str, keep: &dyn Fn(&str, &str) -> bool) -> Result<Element, XmlError> {
-    parse_impl(src, Some(keep))
+/// [`Element::pos`] but the root's is 0:0), comments are dropped, the
+/// elements `divert` claims go to it instead of into the tree, and every
+/// attribute and child list is trimmed to its length. Errors still name the
+/// line and column. Use [`parse`] for anything that is written back.
+pub fn parse_lean(src: &str, divert: &mut dyn Divert) -> Result<Element, XmlError> {
+    parse_impl(src, Some(divert))
 }
 
-/// Which attributes a lean parse keeps (element name, attribute name).
-type Keep<'a> = &'a dyn Fn(&str, &str) -> bool;
+/// An attribute as a [`Divert`] sees it: name and unescaped value, borrowed
+/// from the source where possible.
+pub type Attr<'a> = (Cow<'a, str>, Cow<'a, str>);
 
-fn parse_impl(src: &str, lean: Option<Keep<'_>>) -> Result<Element, XmlError> {
+/// A reader that takes chosen elements of a [`parse_lean`] out of the tree
+/// and keeps them in a form of its own, which can be much smaller than an
+/// [`Element`] (the policy engine reads resource histories this way).
+pub trait Divert {
+    /// Whether the element `name`, opening inside `open` (its ancestors,
+    /// root first, each with the children read so far), goes to this reader,
+    /// with everything inside it, instead of into the tree.
+    fn claims(&mut self, open: &[Element], name: &str) -> bool;
+
+    /// A start tag in a claimed element, in document order: its depth (0
+    /// for the claimed element itself), name and attributes (unescaped, in
+    /// source order). An `Err` stops the parse at this tag.
+    fn element(&mut self, depth: usize, name: &str, attrs: &[Attr<'_>]) -> Result<(), String>;
+}
+
+/// Claims nothing: [`parse_lean`] builds the whole tree.
+pub struct KeepAll;
+
+impl Divert for KeepAll {
+    fn claims(&mut self, _: &[Element], _: &str) -> bool {
+        false
+    }
+    fn element(&mut self, _: usize, _: &str, _: &[Attr<'_>]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+fn parse_impl(src: &str, mut lean: Option<&mut dyn Divert>) -> Result<Element, XmlError> {
     // positions are computed eagerly only for the lossless tree
     let index = std::cell::OnceCell::new();
     let index = || index.get_or_init(|| LineIndex::new(src));
@@ -398,6 +427,9 @@ fn parse_impl(src: &str, lean: Option<Keep<'_>>) -> Result<Element, XmlError> {
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    // inside an element the divert claimed: how many of its elements are open
+    let mut diverted: Option<usize> = None;
+    let is_lean = lean.is_some();
     loop {
         let start = reader.buffer_position() as usize;
         let at = |off: usize| index().pos(src, off);
@@ -414,37 +446,68 @@ fn parse_impl(src: &str, lean: Option<Keep<'_>>) -> Result<Element, XmlError> {
         // Whitespace before a tag belongs to the preceding text event, so
         // the tag itself starts at the first '<' at or after `start`.
         // the lean tree keeps the root element's position only
-        let positions = lean.is_none() || (stack.is_empty() && root.is_none());
+        let positions = !is_lean || (stack.is_empty() && root.is_none());
         let tag_at = |off: usize| {
             if !positions {
                 return Pos::default();
             }
-            let skip = src[off..].find('<').unwrap_or(0);
-            at(off + skip)
+            let tag = off + src[off..].find('<').unwrap_or(0);
+            if is_lean {
+                // only the root's: index just the text before it
+                return LineIndex::new(&src[..tag]).pos(src, tag);
+            }
+            at(tag)
         };
+        let open = matches!(event, Event::Start(_));
         match event {
+            Event::Start(e) | Event::Empty(e) if is_lean => {
+                let divert = lean.as_deref_mut().expect("lean parse");
+                let depth = match diverted {
+                    Some(d) => Some(d),
+                    None => {
+                        let name = text(e.name().into_inner());
+                        divert.claims(&stack, &name).then_some(0)
+                    }
+                };
+                if let Some(depth) = depth {
+                    divert_element(&e, depth, divert, &|m| err(start, m))?;
+                    diverted = if open { Some(depth + 1) } else { diverted };
+                } else {
+                    let el = element_from(&e, tag_at(start), true, &|m| err(start, m))?;
+                    if open {
+                        stack.push(el);
+                    } else {
+                        attach(&mut stack, &mut root, el, &|m| err(start, m))?;
+                    }
+                }
+            }
             Event::Start(e) => {
-                let el = element_from(&e, tag_at(start), lean, &|m| err(start, m))?;
+                let el = element_from(&e, tag_at(start), false, &|m| err(start, m))?;
                 stack.push(el);
             }
             Event::Empty(e) => {
-                let el = element_from(&e, tag_at(start), lean, &|m| err(start, m))?;
+                let el = element_from(&e, tag_at(start), false, &|m| err(start, m))?;
                 attach(&mut stack, &mut root, el, &|m| err(start, m))?;
+            }
+            Event::End(_) if diverted.is_some() => {
+                diverted = diverted.filter(|&d| d > 1).map(|d| d - 1);
             }
             Event::End(_) => {
                 let mut el = stack
                     .pop()
                     .ok_or_else(|| err(start, "unexpected end tag".into()))?;
-                if lean.is_some() {
+                if is_lean {
                     el.children.shrink_to_fit();
                 }
                 attach(&mut stack, &mut root, el, &|m| err(start, m))?;
             }
+            // whitespace between elements carries no meaning
+            Event::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {}
             Event::Text(t) => {
                 let text = t
                     .unescape()
                     .map_err(|e| err(start, format!("bad text: {e}")))?;
-                if !text.trim().is_empty() {
+                if !text.trim().is_empty() && diverted.is_none() {
                     match stack.last_mut() {
                         Some(parent) => parent.children.push(Node::Text(text.into_owned())),
                         None => {
@@ -454,13 +517,16 @@ fn parse_impl(src: &str, lean: Option<Keep<'_>>) -> Result<Element, XmlError> {
                 }
             }
             Event::CData(t) => {
+                if diverted.is_some() {
+                    continue;
+                }
                 let text = String::from_utf8_lossy(&t).into_owned();
                 if let Some(parent) = stack.last_mut() {
                     parent.children.push(Node::Text(text));
                 }
             }
             Event::Comment(c) => {
-                if lean.is_some() {
+                if is_lean {
                     continue;
                 }
                 if let Some(parent) = stack.last_mut() {
@@ -484,32 +550,63 @@ fn parse_impl(src: &str, lean: Option<Keep<'_>>) -> Result<Element, XmlError> {
     })
 }
 
-fn element_from(
-    e: &BytesStart<'_>,
-    pos: Pos,
-    lean: Option<Keep<'_>>,
+/// The attributes of a start tag, unescaped, checked as for the tree.
+fn attributes<'a>(
+    e: &'a BytesStart<'_>,
+    name: &str,
     err: &dyn Fn(String) -> XmlError,
-) -> Result<Element, XmlError> {
-    let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-    let mut attrs = Vec::new();
-    for a in e.attributes() {
+) -> Result<Vec<Attr<'a>>, XmlError> {
+    let mut attrs: Vec<Attr<'a>> = Vec::with_capacity(16);
+    let mut iter = e.attributes();
+    // repeated names are checked below, with a message that names them
+    iter.with_checks(false);
+    for a in iter {
         let a = a.map_err(|x| err(format!("bad attribute in <{name}>: {x}")))?;
-        if let Some(keep) = lean {
-            if !keep(&name, &String::from_utf8_lossy(a.key.as_ref())) {
-                continue;
-            }
-        }
-        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+        // keys borrow from the tag, values too unless they had escapes
+        let key = text(a.key.into_inner());
         let value = a
             .unescape_value()
-            .map_err(|x| err(format!("bad value of attribute {key} in <{name}>: {x}")))?
-            .into_owned();
+            .map_err(|x| err(format!("bad value of attribute {key} in <{name}>: {x}")))?;
         if attrs.iter().any(|(k, _)| *k == key) {
             return Err(err(format!("attribute {key} repeated in <{name}>")));
         }
         attrs.push((key, value));
     }
-    if lean.is_some() {
+    Ok(attrs)
+}
+
+/// A name from the source, borrowed (the source is UTF-8 text, so the
+/// lossy conversion never happens in practice).
+fn text(b: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
+fn divert_element(
+    e: &BytesStart<'_>,
+    depth: usize,
+    divert: &mut dyn Divert,
+    err: &dyn Fn(String) -> XmlError,
+) -> Result<(), XmlError> {
+    let name = text(e.name().into_inner());
+    let attrs = attributes(e, &name, err)?;
+    divert.element(depth, &name, &attrs).map_err(err)
+}
+
+fn element_from(
+    e: &BytesStart<'_>,
+    pos: Pos,
+    lean: bool,
+    err: &dyn Fn(String) -> XmlError,
+) -> Result<Element, XmlError> {
+    let name = text(e.name().into_inner()).into_owned();
+    let mut attrs: Vec<(String, String)> = attributes(e, &name, err)?
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if lean {
         attrs.shrink_to_fit();
     }
     Ok(Element {
@@ -546,23 +643,52 @@ fn attach(
 mod tests {
     use super::*;
 
+    /// Takes every `op` under the root, recording what it was shown.
+    #[derive(Default)]
+    struct Ops(Vec<String>);
+
+    impl Divert for Ops {
+        fn claims(&mut self, open: &[Element], name: &str) -> bool {
+            open.len() == 1 && name == "op"
+        }
+        fn element(&mut self, depth: usize, name: &str, attrs: &[Attr<'_>]) -> Result<(), String> {
+            let attrs: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            self.0.push(format!("{depth} {name} {}", attrs.join(" ")));
+            Ok(())
+        }
+    }
+
     #[test]
-    fn lean_parse_keeps_only_accepted_attributes() {
-        let src = "<cib a=\"1\">\n  <!-- c -->\n  <op id=\"x\" junk=\"&lt;\" rc=\"7\"/>\n  <op id=\"y\"/>\n</cib>";
-        let keep = |el: &str, at: &str| el != "op" || at != "junk";
-        let lean = parse_lean(src, &keep).unwrap();
+    fn lean_parse_diverts_claimed_elements() {
+        let src = "<cib a=\"1\">\n  <!-- c -->\n  <op id=\"x\" junk=\"&lt;\" rc=\"7\"><x/><y><z/></y>t</op>\n  <op id=\"y\"/>\n  <other b=\"2\"><op/></other>\n</cib>";
+        let mut ops = Ops::default();
+        let lean = parse_lean(src, &mut ops).unwrap();
         let full = parse(src).unwrap();
         assert_eq!(lean.pos, full.pos);
         assert_eq!(lean.attr("a"), Some("1"));
-        let ops: Vec<&Element> = lean.elements().collect();
-        assert_eq!(ops.len(), 2);
-        assert_eq!(lean.children.len(), 2, "comments are dropped");
-        assert_eq!(ops[0].attrs.len(), 2);
-        assert_eq!(ops[0].attr("rc"), Some("7"));
-        assert_eq!(ops[0].attr("junk"), None);
-        assert_eq!(ops[0].pos, Pos::default());
-        let bad = parse_lean("<cib>\n  <op></cib>", &keep).unwrap_err();
+        assert_eq!(
+            lean.children.len(),
+            1,
+            "comments and claimed ops are dropped"
+        );
+        let other = lean.child("other").unwrap();
+        assert_eq!(other.pos, Pos::default());
+        assert_eq!(other.attr("b"), Some("2"));
+        assert_eq!(
+            other.elements().count(),
+            1,
+            "only ops under the root are claimed"
+        );
+        assert_eq!(
+            ops.0,
+            ["0 op id=x junk=< rc=7", "1 x ", "1 y ", "2 z ", "0 op id=y"]
+        );
+        assert_eq!(parse_lean(src, &mut KeepAll).unwrap().children.len(), 3);
+        let bad = parse_lean("<cib>\n  <op></cib>", &mut Ops::default()).unwrap_err();
         assert_eq!(bad.pos.line, 2);
+        let bad =
+            parse_lean("<cib>\n  <op a=\"1\" a=\"2\"/></cib>", &mut Ops::default()).unwrap_err();
+        assert!(bad.message.contains("attribute"), "{bad}");
     }
 
     #[test]

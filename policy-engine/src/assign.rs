@@ -590,6 +590,16 @@ impl<'a> Assigner<'a> {
         self.nodes[n].available()
     }
 
+    /// Each node's value of `attr` (a colocation's node attribute), by node
+    /// id: looked up once, not for every pair of nodes compared.
+    fn node_attrs(&self, attr: &str) -> Vec<Option<&'a str>> {
+        let u = self.u;
+        u.nodes
+            .iter()
+            .map(|n| n.attrs.get(attr).map(String::as_str))
+            .collect()
+    }
+
     /// Pacemaker's `remote_connection_assigned`: a remote or guest node is
     /// online when its connection is placed (an unseen node's uncleanness is
     /// revoked), otherwise it is shutting down.
@@ -746,7 +756,8 @@ impl<'a> Assigner<'a> {
         visited.push(other);
         let mut w = work.clone();
         let dt = &self.tables[other];
-        let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(attr).cloned();
+        let node_attr = self.node_attrs(attr);
+        let attr_of = |n: NodeId| node_attr[n];
         for (n, v) in w.iter_mut() {
             let a = attr_of(*n);
             let best = dt
@@ -968,8 +979,13 @@ impl<'a> Assigner<'a> {
                 }
             }
         }
-        let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(&c.node_attribute).cloned();
-        let primary_attrs: BTreeSet<Option<String>> =
+        let attr_of = |n: NodeId| {
+            self.u.nodes[n]
+                .attrs
+                .get(&c.node_attribute)
+                .map(String::as_str)
+        };
+        let primary_attrs: BTreeSet<Option<&str>> =
             primary_nodes.iter().map(|&n| attr_of(n)).collect();
         let primary_assigned = !self.assigned_nodes(c.primary, None).is_empty();
         let before = table.clone();
@@ -1035,7 +1051,8 @@ impl<'a> Assigner<'a> {
         let mut w = work.clone();
         let mut unusable: Vec<NodeId> = Vec::new();
         let dt = self.effective_table(dep);
-        let attr_of = |n: NodeId| self.u.nodes[n].attrs.get(attr).cloned();
+        let node_attr = self.node_attrs(attr);
+        let attr_of = |n: NodeId| node_attr[n];
         for (n, v) in w.iter_mut() {
             let a = attr_of(*n);
             let mut best: Option<Score> = None;
@@ -1931,14 +1948,24 @@ impl<'a> Assigner<'a> {
                     && col.score.is_inf()
                 {
                     let pn = self.assigned_nodes(col.primary, col.primary_role);
-                    let attr = |x: NodeId| self.u.nodes[x].attrs.get(&col.node_attribute).cloned();
+                    let attr = |x: NodeId| {
+                        self.u.nodes[x]
+                            .attrs
+                            .get(&col.node_attribute)
+                            .map(String::as_str)
+                    };
                     if pn.iter().any(|&p| attr(p) == attr(n)) {
                         s = Score::NEG_INF;
                     }
                 }
                 if col.dependent == c && col.dependent_role == Some(Role::Promoted) {
                     let pn = self.assigned_nodes(col.primary, col.primary_role);
-                    let attr = |x: NodeId| self.u.nodes[x].attrs.get(&col.node_attribute).cloned();
+                    let attr = |x: NodeId| {
+                        self.u.nodes[x]
+                            .attrs
+                            .get(&col.node_attribute)
+                            .map(String::as_str)
+                    };
                     let matched = pn.iter().any(|&p| attr(p) == attr(n));
                     if matched {
                         // a mandatory colocation lifts even an instance

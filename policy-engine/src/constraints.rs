@@ -10,7 +10,7 @@ use crate::rules::{eval_rule, RuleContext};
 use crate::score::Score;
 use crate::unpack::*;
 
-fn deref<'a>(ids: &BTreeMap<String, &'a Element>, e: &'a Element) -> &'a Element {
+fn deref<'a>(ids: &BTreeMap<&'a str, &'a Element>, e: &'a Element) -> &'a Element {
     e.attr("id-ref")
         .and_then(|r| ids.get(r).copied())
         .unwrap_or(e)
@@ -43,7 +43,7 @@ fn resolve(u: &Unpacked, tags: &BTreeMap<String, Vec<String>>, id: &str) -> Vec<
     Vec::new()
 }
 
-pub fn unpack_constraints(root: &Element, ids: &BTreeMap<String, &Element>, u: &mut Unpacked) {
+pub fn unpack_constraints(root: &Element, ids: &BTreeMap<&str, &Element>, u: &mut Unpacked) {
     let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if let Some(t) = root.child("configuration").and_then(|c| c.child("tags")) {
         for tag in t.elements().filter(|e| e.name == "tag") {
@@ -84,7 +84,7 @@ pub fn unpack_constraints(root: &Element, ids: &BTreeMap<String, &Element>, u: &
 
 fn set_members(
     u: &Unpacked,
-    ids: &BTreeMap<String, &Element>,
+    ids: &BTreeMap<&str, &Element>,
     tags: &BTreeMap<String, Vec<String>>,
     set: &Element,
 ) -> Vec<RscId> {
@@ -100,7 +100,7 @@ fn set_members(
 
 fn unpack_location(
     u: &mut Unpacked,
-    ids: &BTreeMap<String, &Element>,
+    ids: &BTreeMap<&str, &Element>,
     tags: &BTreeMap<String, Vec<String>>,
     c: &Element,
 ) {
@@ -252,7 +252,7 @@ fn coloc_influence(u: &Unpacked, c: &Element, dependent: RscId) -> bool {
 
 fn unpack_colocation(
     u: &mut Unpacked,
-    ids: &BTreeMap<String, &Element>,
+    ids: &BTreeMap<&str, &Element>,
     tags: &BTreeMap<String, Vec<String>>,
     c: &Element,
 ) {
@@ -453,7 +453,7 @@ fn push_colocation(
 
 fn unpack_order(
     u: &mut Unpacked,
-    ids: &BTreeMap<String, &Element>,
+    ids: &BTreeMap<&str, &Element>,
     tags: &BTreeMap<String, Vec<String>>,
     c: &Element,
 ) {
@@ -587,7 +587,7 @@ fn unpack_order(
 
 fn unpack_ticket(
     u: &mut Unpacked,
-    ids: &BTreeMap<String, &Element>,
+    ids: &BTreeMap<&str, &Element>,
     tags: &BTreeMap<String, Vec<String>>,
     states: &BTreeMap<String, (bool, bool)>,
     c: &Element,

@@ -3,13 +3,12 @@
 //! `<parameters .../>` element (MD5 from the `md-5` crate).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// Whether a history entry's digests can be compared: very old histories
 /// (feature set below 2.0) used another recipe.
 pub fn comparable(op: &crate::unpack::HistOp) -> bool {
-    !op.feature_set
-        .as_deref()
-        .is_some_and(|f| crate::rules_cmp_version(f, "2.0").is_lt())
+    !op.legacy_digests
 }
 
 /// A resource's parameters as they enter its digests (internal `#`
@@ -42,7 +41,7 @@ fn esc(v: &str) -> String {
 pub fn params_digest(params: &BTreeMap<String, String>) -> String {
     let mut s = String::from(" <parameters");
     for (k, v) in params {
-        s.push_str(&format!(" {}=\"{}\"", k, esc(v)));
+        let _ = write!(s, " {}=\"{}\"", k, esc(v));
     }
     s.push_str("/>\n");
     md5_hex(s.as_bytes())

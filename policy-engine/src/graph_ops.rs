@@ -595,7 +595,7 @@ fn recurring_digest_ok(
         "CRM_meta_timeout".into(),
         timeout_ms.unwrap_or(20000).to_string(),
     );
-    if &crate::digest::params_digest(&params) == d {
+    if crate::digest::params_digest(&params) == **d {
         return true;
     }
     // secrets are not recorded: compare the digest without them (and
@@ -605,7 +605,7 @@ fn recurring_digest_ok(
         params.retain(|k, _| {
             !secret.contains(k.as_str()) && !k.starts_with("pcmk_") && !k.starts_with("CRM_meta")
         });
-        return &crate::digest::params_digest(&params) == sd;
+        return crate::digest::params_digest(&params) == **sd;
     }
     false
 }

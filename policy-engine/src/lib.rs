@@ -3,7 +3,9 @@
 //!
 //! Data enters as a parsed CIB document (`cib::xml::Element`) plus an
 //! explicit `now` (epoch seconds; `None` means the CIB's `execution-date`, else
-//! 0). Nothing here reads files, clocks or the environment: the
+//! 0). On large CIBs the resource histories can instead come apart from the
+//! tree, as compact records read straight from the text
+//! ([`history::read_cib`], [`schedule_with`]). Nothing here reads files, clocks or the environment: the
 //! `tandem-simulate` binary passes `-t`, else the wall clock when the CIB has
 //! no `execution-date`. Data leaves as a [`Transition`]: placements and next
 //! roles, actions with their required/runnable flags and reasons, the ordering
@@ -41,6 +43,7 @@ pub mod constraints;
 pub mod digest;
 pub mod graph;
 pub mod graph_ops;
+pub mod history;
 pub mod model;
 pub mod render;
 pub mod rules;
@@ -77,7 +80,17 @@ impl Transition {
 
 /// Run the whole pipeline.
 pub fn schedule(cib: &Element, now: Option<i64>) -> Result<Transition, Error> {
-    let u = unpack::unpack(cib, now)?;
+    schedule_with(cib, history::History::from_cib(cib), now)
+}
+
+/// [`schedule`] with the resource histories given apart from the tree, as
+/// [`history::read_cib`] reads CIB text (the tree's own are not read).
+pub fn schedule_with(
+    cib: &Element,
+    history: history::History,
+    now: Option<i64>,
+) -> Result<Transition, Error> {
+    let u = unpack::unpack_with(cib, history, now)?;
     let scored = assign::score(u);
     let assigned = assign::assign(scored);
     let acts = actions::create_actions(assigned);
@@ -93,16 +106,20 @@ pub fn schedule(cib: &Element, now: Option<i64>) -> Result<Transition, Error> {
 }
 
 pub(crate) fn rules_cmp_version(a: &str, b: &str) -> std::cmp::Ordering {
-    let pa: Vec<i64> = a.split('.').map(|s| s.parse().unwrap_or(0)).collect();
-    let pb: Vec<i64> = b.split('.').map(|s| s.parse().unwrap_or(0)).collect();
-    for i in 0..pa.len().max(pb.len()) {
-        let x = pa.get(i).copied().unwrap_or(0);
-        let y = pb.get(i).copied().unwrap_or(0);
-        if x != y {
-            return x.cmp(&y);
+    // the shorter version is padded with zeros
+    let field = |s: &str| s.parse::<i64>().unwrap_or(0);
+    let (mut pa, mut pb) = (a.split('.').map(field), b.split('.').map(field));
+    loop {
+        match (pa.next(), pb.next()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (x, y) => {
+                let (x, y) = (x.unwrap_or(0), y.unwrap_or(0));
+                if x != y {
+                    return x.cmp(&y);
+                }
+            }
         }
     }
-    std::cmp::Ordering::Equal
 }
 
 /// The transition graph as Pacemaker's XML (`crm_simulate -G`).

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cib::xml::Element;
 
+pub use crate::history::HistOp;
+use crate::history::{History, LrmResource};
 use crate::model::*;
 use crate::rules::{eval_rule, RuleContext};
 use crate::score::{Score, INFINITY};
@@ -103,29 +105,6 @@ pub struct OpDef {
     pub on_fail: Option<OnFail>,
     pub enabled: bool,
     pub timeout_ms: Option<u64>,
-}
-
-/// One operation from a resource's history on a node.
-#[derive(Debug, Clone)]
-pub struct HistOp {
-    pub id: String,
-    pub task: String,
-    pub interval_ms: u64,
-    pub call_id: i64,
-    pub rc: i64,
-    pub expected_rc: i64,
-    pub op_status: i64,
-    pub last_rc_change: i64,
-    /// `last-rc-change` itself (0 when absent), for ordering ops across nodes.
-    pub rc_change: i64,
-    pub op_digest: Option<String>,
-    pub restart_digest: Option<String>,
-    pub force_restart: Option<String>,
-    pub migrate_source: Option<String>,
-    pub migrate_target: Option<String>,
-    pub feature_set: Option<String>,
-    pub secure_params: Option<String>,
-    pub secure_digest: Option<String>,
 }
 
 /// What the history of one resource on one node amounts to.
@@ -511,14 +490,14 @@ pub fn numeric_strcasecmp(a: &str, b: &str) -> std::cmp::Ordering {
 
 struct Ctx<'a> {
     root: &'a Element,
-    ids: BTreeMap<String, &'a Element>,
+    ids: BTreeMap<&'a str, &'a Element>,
     now: i64,
 }
 
-fn index_ids<'a>(e: &'a Element, out: &mut BTreeMap<String, &'a Element>) {
+fn index_ids<'a>(e: &'a Element, out: &mut BTreeMap<&'a str, &'a Element>) {
     if let Some(id) = e.attr("id") {
         if e.attr("id-ref").is_none() {
-            out.entry(id.to_string()).or_insert(e);
+            out.entry(id).or_insert(e);
         }
     }
     for c in e.elements() {
@@ -579,6 +558,16 @@ fn conf<'a>(root: &'a Element, name: &str) -> Option<&'a Element> {
 
 /// Unpack a CIB document. `now` is the effective time (epoch seconds).
 pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError> {
+    unpack_with(root, History::from_cib(root), now)
+}
+
+/// [`unpack`] with the resource histories given apart from the tree (as
+/// [`crate::history::read_cib`] reads them); those in the tree are not read.
+pub fn unpack_with(
+    root: &Element,
+    mut history: History,
+    now: Option<i64>,
+) -> Result<Unpacked, UnpackError> {
     if root.name != "cib" {
         return Err(UnpackError::Invalid {
             pos: root.pos,
@@ -839,7 +828,7 @@ pub fn unpack(root: &Element, now: Option<i64>) -> Result<Unpacked, UnpackError>
     unpack_node_states(&cx, &mut u);
     // ---- status: resource history
     u.rscs = std::mem::take(&mut rscs);
-    unpack_history(&cx, &mut u);
+    unpack_history(&cx, &mut history, &mut u);
     remote_failures_are_seen(&mut u);
     // maintenance / no stonith device ⇒ unmanaged
     let stonith_without_device = u.options.stonith_enabled && !u.options.have_stonith_resource;
@@ -943,7 +932,7 @@ pub fn allow_migrate(r: &Rsc) -> bool {
 /// group) with meta `remote-node=NAME` gets an implicit connection
 /// `ocf:pacemaker:remote` primitive NAME contained in it. Only plain
 /// `meta_attributes` nvpairs are read (no rules), as Pacemaker does.
-fn guest_connections_xml(root: &Element, ids: &BTreeMap<String, &Element>) -> Vec<Element> {
+fn guest_connections_xml(root: &Element, ids: &BTreeMap<&str, &Element>) -> Vec<Element> {
     let mut out = Vec::new();
     let Some(rs) = conf(root, "resources") else {
         return out;
@@ -1489,79 +1478,6 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
     }
 }
 
-/// The attributes of an `lrm_rsc_op` history entry the engine reads (all of
-/// them, only in [`parse_hist_op`]).
-const HIST_OP_ATTRS: [&str; 17] = [
-    "id",
-    "operation",
-    "interval",
-    "call-id",
-    "rc-code",
-    "transition-key",
-    "op-status",
-    "last-rc-change",
-    "last-run",
-    "op-digest",
-    "op-restart-digest",
-    "op-force-restart",
-    "migrate_source",
-    "migrate_target",
-    "crm_feature_set",
-    "op-secure-params",
-    "op-secure-digest",
-];
-
-/// Whether the engine ever reads attribute `attr` of an element named
-/// `element`: a reader building the tree only for [`crate::schedule`] may drop
-/// the others (`cib::xml::parse_lean`). Only history entries have attributes
-/// the engine never reads.
-pub fn reads_attribute(element: &str, attr: &str) -> bool {
-    element != "lrm_rsc_op" || HIST_OP_ATTRS.contains(&attr)
-}
-
-fn parse_hist_op(e: &Element) -> HistOp {
-    // one pass over the attributes (an op has a dozen; the first wins, as
-    // `Element::attr` finds it)
-    let mut v: [Option<&str>; 17] = [None; 17];
-    for (k, val) in &e.attrs {
-        if let Some(i) = HIST_OP_ATTRS.iter().position(|n| n == k) {
-            if v[i].is_none() {
-                v[i] = Some(val.as_str());
-            }
-        }
-    }
-    let [id, operation, interval, call_id, rc_code, transition_key, op_status, last_rc_change, last_run, op_digest, restart_digest, force_restart, migrate_source, migrate_target, feature_set, secure_params, secure_digest] =
-        v;
-    let i = |x: Option<&str>| x.and_then(|v| v.trim().parse::<i64>().ok());
-    let expected_rc = transition_key
-        .and_then(|k| k.split(':').nth(2))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    HistOp {
-        id: id.unwrap_or("").to_string(),
-        task: operation.unwrap_or("").to_string(),
-        interval_ms: interval.and_then(|v| v.trim().parse().ok()).unwrap_or(0),
-        call_id: i(call_id).unwrap_or(0),
-        rc: match i(rc_code).unwrap_or(0) {
-            190 => 0,
-            191 => 8,
-            x => x,
-        },
-        expected_rc,
-        op_status: i(op_status).unwrap_or(0),
-        last_rc_change: i(last_rc_change).or(i(last_run)).unwrap_or(0),
-        rc_change: i(last_rc_change).unwrap_or(0),
-        op_digest: op_digest.map(str::to_string),
-        restart_digest: restart_digest.map(str::to_string),
-        force_restart: force_restart.map(str::to_string),
-        migrate_source: migrate_source.map(str::to_string),
-        migrate_target: migrate_target.map(str::to_string),
-        feature_set: feature_set.map(str::to_string),
-        secure_params: secure_params.map(str::to_string),
-        secure_digest: secure_digest.map(str::to_string),
-    }
-}
-
 /// What reading one resource's history on one node depends on.
 struct HistoryCtx {
     stonith: bool,
@@ -1605,7 +1521,7 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
     };
     let mut failed_monitor: Option<(String, u64)> = None;
     for op in &ops {
-        let task = op.task.as_str();
+        let task = op.task.as_ref();
         let probe = task == "monitor" && op.interval_ms == 0;
         if op.op_status == -1 {
             // pending
@@ -1887,7 +1803,7 @@ fn state_change_after(r: &Rsc, node: NodeId, op: &HistOp, same_node: bool) -> bo
     ops_on(r, node).iter().any(|o| {
         !std::ptr::eq(o, op)
             && matches!(
-                o.task.as_str(),
+                o.task.as_ref(),
                 "start" | "stop" | "migrate_to" | "migrate_from"
             )
             && op_newer(o, op, same_node)
@@ -1980,7 +1896,7 @@ fn unpack_migrations(u: &mut Unpacked) {
                 let ok = op.rc == 0 && op.op_status == 0;
                 let tid = node_id(target);
                 let sid = node_id(source);
-                match op.task.as_str() {
+                match op.task.as_ref() {
                     "migrate_to" if source == uname && ok => {
                         let source_newer = state_change_after(r, nid, op, true);
                         let from = tid
@@ -2141,7 +2057,22 @@ fn apply_shutdown_locks(u: &mut Unpacked, limit_s: i64) {
     }
 }
 
-fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
+/// For a fail-count or last-failure attribute `name` (what follows its
+/// `fail-count-` or `last-failure-`) that is about resource `base`, what
+/// follows the resource (`""`, or `#op_interval` per operation); an
+/// anonymous clone's instance number (`rsc:0`) is skipped.
+fn failure_attr_rest<'a>(name: &'a str, base: &str, anon: bool) -> Option<&'a str> {
+    let rest = name.strip_prefix(base)?;
+    match rest.strip_prefix(':').filter(|_| anon) {
+        None => Some(rest),
+        Some(num) => {
+            let digits = num.bytes().take_while(u8::is_ascii_digit).count();
+            (digits > 0).then(|| &num[digits..])
+        }
+    }
+}
+
+fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
     let Some(status) = cx.root.child("status") else {
         return;
     };
@@ -2164,7 +2095,11 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
     let mut pass = 0;
     loop {
         let mut remote_progress = false;
-        for ns in status.elements().filter(|e| e.name == "node_state") {
+        for (k, ns) in status
+            .elements()
+            .filter(|e| e.name == "node_state")
+            .enumerate()
+        {
             let nid = u.nodes.iter().position(|n| {
                 Some(n.id.as_str()) == ns.attr("id")
                     || (ns.attr("id").is_none() && Some(n.uname.as_str()) == ns.attr("uname"))
@@ -2214,18 +2149,9 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             if !node.online && node.kind == NodeKind::Member && !stonith && !shutdown_lock {
                 continue;
             }
-            let Some(lrm) = ns.child("lrm") else { continue };
-            let Some(lrs) = lrm.child("lrm_resources") else {
-                continue;
-            };
-            for lr in lrs.elements().filter(|e| e.name == "lrm_resource") {
-                let Some(rid) = lr.attr("id") else { continue };
-                let ops: Vec<HistOp> = lr
-                    .elements()
-                    .filter(|e| e.name == "lrm_rsc_op")
-                    .map(parse_hist_op)
-                    .collect();
-                let target = find_history_target(u, rid, nid, lr, &ops);
+            for mut lr in history.take(k) {
+                let ops = std::mem::take(&mut lr.ops);
+                let target = find_history_target(u, nid, &lr);
                 let Some(target) = target else { continue };
                 if u.rscs[target].orphan && is_remote_agent(&u.rscs[target]) {
                     orphan_remote_node(cx, u, target);
@@ -2269,21 +2195,18 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                         unexpired_fail_count,
                     },
                 );
-                h.history_name = rid.to_string();
-                h.shutdown_lock = lr
-                    .attr("shutdown-lock")
-                    .and_then(|v| v.trim().parse::<i64>().ok())
-                    .filter(|&t| t != 0);
+                h.shutdown_lock = lr.shutdown_lock;
                 let r = &mut u.rscs[target];
                 if !r.orphan {
-                    let changed = lr.attr("class") != Some(r.class.as_str())
-                        || lr.attr("type") != Some(r.agent.as_str())
-                        || lr.attr("provider") != r.provider.as_deref();
+                    let changed = lr.class.as_deref() != Some(r.class.as_str())
+                        || lr.agent.as_deref() != Some(r.agent.as_str())
+                        || lr.provider != r.provider;
                     h.agent_changed = changed;
                     if changed && h.role > Role::Stopped {
                         r.restart_on.insert(nid);
                     }
                 }
+                h.history_name = lr.id;
                 if h.role > Role::Stopped {
                     if !r.running_on.contains(&nid) {
                         r.running_on.push(nid);
@@ -2370,7 +2293,6 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
         // read the histories in place (taken out while the resource changes)
         let hist = std::mem::take(&mut u.rscs[ri].history);
         for (&nid, h) in &hist {
-            let uname = u.nodes[nid].uname.clone();
             let unclean = u.nodes[nid].unclean;
             let can_fence_here = fenceable(&u.options, &u.nodes[nid]);
             let r = &mut u.rscs[ri];
@@ -2463,7 +2385,6 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
             let held_here: &[RscId] = held.get(&ri).map_or(&[], Vec::as_slice);
             let (count, last_failure) = fail_count(u, ri, nid, held_here);
             let _ = start_fatal;
-            let _ = &uname;
             let only_ignored = (h.ignored_failure && !h.counted_failure) || h.agent_changed;
             if count.0 > 0 && !only_ignored {
                 let expired = r.failure_timeout > 0
@@ -2539,7 +2460,7 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                         .filter(|(k, _)| names.as_ref().is_none_or(|n| n.contains(k.as_str())))
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect();
-                    if &crate::digest::params_digest(&restricted) != rd {
+                    if crate::digest::params_digest(&restricted) != **rd {
                         changed.insert(nid);
                         continue;
                     }
@@ -2561,11 +2482,11 @@ fn unpack_history(cx: &Ctx, u: &mut Unpacked) {
                                 })
                                 .map(|(k, v)| (k.clone(), v.clone()))
                                 .collect();
-                            &crate::digest::params_digest(&public) == sd
+                            crate::digest::params_digest(&public) == **sd
                         }
                         _ => false,
                     };
-                    if &crate::digest::params_digest(&params) != d && !secure_ok {
+                    if crate::digest::params_digest(&params) != **d && !secure_ok {
                         // a start still pending cannot be reloaded: a plain
                         // restart (no reason given)
                         if op.restart_digest.is_some() && r.pending_start {
@@ -2713,54 +2634,38 @@ fn fail_count(u: &Unpacked, ri: RscId, nid: NodeId, held: &[RscId]) -> (Score, i
     // instances of unique clones (and their group members) count
     // failures under their instance id
     let unique = r.unique || clone_of(&u.rscs, ri).is_some_and(|c| u.rscs[c].unique);
-    let base = if unique {
-        r.id.clone()
-    } else {
-        r.xml_id.clone()
-    };
     let attrs = &u.nodes[nid].attrs;
+    // the attributes named `prefix...`, by what follows the prefix
+    let named = |prefix: &'static str| {
+        attrs
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .map_while(move |(k, v)| Some((k.strip_prefix(prefix)?, v)))
+    };
     let mut count = Score::ZERO;
     let mut last_failure = 0i64;
     // a container's count includes those of the resources it holds
-    let mut bases = vec![base];
-    for &fi in held {
-        bases.push(u.rscs[fi].id.clone());
-    }
-    for base in &bases {
-        let fc_exact = format!("fail-count-{base}");
-        let fc_prefix = format!("fail-count-{base}#");
-        let lf_exact = format!("last-failure-{base}");
-        let lf_prefix = format!("last-failure-{base}#");
-        // anonymous clones' counts may carry an instance number
-        // (`fail-count-rsc:0`), as Pacemaker's `(:[0-9]+)?` allows
-        let anon = !r.unique;
-        let strip_instance = |k: &str, exact: &str| -> Option<String> {
-            let rest = k.strip_prefix(exact)?;
-            let Some(num) = rest.strip_prefix(':').filter(|_| anon) else {
-                return Some(k.to_string());
-            };
-            let digits = num.bytes().take_while(u8::is_ascii_digit).count();
-            (digits > 0).then(|| format!("{exact}{}", &num[digits..]))
-        };
-        for (k, v) in attrs.range::<str, _>((
-            std::ops::Bound::Included("fail-count-"),
-            std::ops::Bound::Excluded("fail-count."),
-        )) {
-            let Some(k) = strip_instance(k, &fc_exact) else {
+    let mut bases = vec![if unique { &r.id } else { &r.xml_id }];
+    bases.extend(held.iter().map(|&fi| &u.rscs[fi].id));
+    // anonymous clones' counts may carry an instance number
+    // (`fail-count-rsc:0`), as Pacemaker's `(:[0-9]+)?` allows
+    let anon = !r.unique;
+    for base in bases {
+        for (name, v) in named("fail-count-") {
+            let Some(rest) = failure_attr_rest(name, base, anon) else {
                 continue;
             };
-            if k == fc_exact || (!legacy && k.starts_with(&fc_prefix)) {
+            if rest.is_empty() || (!legacy && rest.starts_with('#')) {
                 count = count.add(Score::parse(v));
             }
         }
-        for (k, v) in attrs.range::<str, _>((
-            std::ops::Bound::Included("last-failure-"),
-            std::ops::Bound::Excluded("last-failure."),
-        )) {
-            let Some(k) = strip_instance(k, &lf_exact) else {
+        for (name, v) in named("last-failure-") {
+            let Some(rest) = failure_attr_rest(name, base, anon) else {
                 continue;
             };
-            if k == lf_exact || k.starts_with(&lf_prefix) {
+            if rest.is_empty() || rest.starts_with('#') {
                 last_failure = last_failure.max(v.parse().unwrap_or(0));
             }
         }
@@ -2918,13 +2823,8 @@ fn remote_failures_are_seen(u: &mut Unpacked) {
 
 /// Map a history entry id to a leaf resource (binding anonymous clone
 /// instances as Pacemaker's `find_anonymous_clone` does). Creates orphans.
-fn find_history_target(
-    u: &mut Unpacked,
-    rid: &str,
-    nid: NodeId,
-    lr: &Element,
-    ops: &[HistOp],
-) -> Option<RscId> {
+fn find_history_target(u: &mut Unpacked, nid: NodeId, lr: &LrmResource) -> Option<RscId> {
+    let rid = lr.id.as_str();
     // exact match on a leaf (primitives, unique instances)
     if let Some(&i) = u.rsc_by_id.get(rid) {
         if u.rscs[i].is_leaf() {
@@ -2956,7 +2856,7 @@ fn find_history_target(
             if let Some(&i) = u.rsc_by_id.get(rid) {
                 return Some(i);
             }
-            return make_orphan(u, rid, lr, ops);
+            return make_orphan(u, rid, lr);
         }
         if let Some(m) = crate::bundle::history_instance(u, c, nid) {
             return Some(m);
@@ -3044,7 +2944,7 @@ fn find_history_target(
                 None => {
                     // extra instances of a clone are managed like the clone,
                     // whatever stop-orphan-resources says
-                    let o = make_orphan(u, &name, lr, ops);
+                    let o = make_orphan(u, &name, lr);
                     if let Some(o) = o {
                         u.rscs[o].managed = u.rscs[c].managed;
                     }
@@ -3057,7 +2957,7 @@ fn find_history_target(
     if let Some(&i) = u.rsc_by_id.get(rid) {
         return u.rscs[i].orphan.then_some(i);
     }
-    make_orphan(u, rid, lr, ops)
+    make_orphan(u, rid, lr)
 }
 
 pub fn clone_of(rscs: &[Rsc], i: RscId) -> Option<RscId> {
@@ -3071,9 +2971,7 @@ pub fn clone_of(rscs: &[Rsc], i: RscId) -> Option<RscId> {
     None
 }
 
-fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Option<RscId> {
-    // only interesting if it was ever active
-    let _ = ops;
+fn make_orphan(u: &mut Unpacked, rid: &str, lr: &LrmResource) -> Option<RscId> {
     if let Some(&i) = u.rsc_by_id.get(rid) {
         if u.rscs[i].orphan {
             return Some(i);
@@ -3083,9 +2981,9 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &Element, ops: &[HistOp]) -> Opt
     let base = rid.split(':').next().unwrap_or(rid).to_string();
     let xml_index = idx + 100_000;
     u.rscs.push(Rsc {
-        class: lr.attr("class").unwrap_or("ocf").to_string(),
-        provider: lr.attr("provider").map(str::to_string),
-        agent: lr.attr("type").unwrap_or("").to_string(),
+        class: lr.class.as_deref().unwrap_or("ocf").to_string(),
+        provider: lr.provider.clone(),
+        agent: lr.agent.as_deref().unwrap_or("").to_string(),
         orphan: true,
         managed: u.options.stop_orphan_resources,
         target_role: Some(Role::Stopped),

@@ -7,8 +7,9 @@ use anyhow::{Context, Result};
 use clap::Parser;
 
 use policy_engine::graph::{is_executed, op_key};
+use policy_engine::history::History;
 use policy_engine::render::{cluster_status, current_leaves, transition_summary, StatusView};
-use policy_engine::{rules, schedule, Transition};
+use policy_engine::{rules, schedule_with, Transition};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -67,11 +68,15 @@ fn hwm() -> String {
         .unwrap_or_default()
 }
 
-/// `schedule` stage by stage, printing each stage's time (TANDEM_TIMING set).
-fn timed_schedule(root: &cib::xml::Element, now: Option<i64>) -> Result<Transition> {
+/// `schedule_with` stage by stage, printing each stage's time (TANDEM_TIMING set).
+fn timed_schedule(
+    root: &cib::xml::Element,
+    history: History,
+    now: Option<i64>,
+) -> Result<Transition> {
     use policy_engine::{actions, assign, graph, summary, unpack};
     let t = std::time::Instant::now();
-    let u = unpack::unpack(root, now)?;
+    let u = unpack::unpack_with(root, history, now)?;
     eprintln!("unpack: {:?} {}", t.elapsed(), hwm());
     let t = std::time::Instant::now();
     let scored = assign::score(u);
@@ -84,6 +89,8 @@ fn timed_schedule(root: &cib::xml::Element, now: Option<i64>) -> Result<Transiti
     eprintln!("actions: {:?} {}", t.elapsed(), hwm());
     let t = std::time::Instant::now();
     let summary = summary::summarize(&acts);
+    let mut acts = acts;
+    policy_engine::graph_ops::add_migrations(&mut acts, &summary);
     eprintln!("summary: {:?} {}", t.elapsed(), hwm());
     let t = std::time::Instant::now();
     let graph = graph::build(&acts);
@@ -100,10 +107,11 @@ fn run() -> Result<ExitCode> {
     let text = std::fs::read_to_string(&args.xml)
         .with_context(|| format!("cannot read {}", args.xml.display()))?;
     let t0 = std::time::Instant::now();
-    // the tree is only read by the scheduler: keep what it reads
-    let root = cib::xml::parse_lean(&text, &policy_engine::unpack::reads_attribute)
+    // the tree is only read by the scheduler: resource histories go
+    // straight into compact records instead
+    let (root, history) = policy_engine::history::read_cib(&text)
         .map_err(|e| anyhow::anyhow!("{}:{}", args.xml.display(), e))?;
-    // the tree owns its strings: the text is not needed any more
+    // tree and histories own their strings: the text is not needed any more
     drop(text);
     if std::env::var_os("TANDEM_TIMING").is_some() {
         eprintln!("parse: {:?} {}", t0.elapsed(), hwm());
@@ -132,9 +140,9 @@ fn run() -> Result<ExitCode> {
         }
     });
     let t = if std::env::var_os("TANDEM_TIMING").is_some() {
-        timed_schedule(&root, now)?
+        timed_schedule(&root, history, now)?
     } else {
-        schedule(&root, now).with_context(|| format!("{}", args.xml.display()))?
+        schedule_with(&root, history, now).with_context(|| format!("{}", args.xml.display()))?
     };
     let mut out = String::new();
     let u = t.unpacked();
