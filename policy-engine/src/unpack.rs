@@ -2294,6 +2294,8 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
         let hist = std::mem::take(&mut u.rscs[ri].history);
         for (&nid, h) in &hist {
             let unclean = u.nodes[nid].unclean;
+            let guest_reset =
+                u.nodes[nid].kind == NodeKind::Guest && u.nodes[nid].remote_requires_reset;
             let can_fence_here = fenceable(&u.options, &u.nodes[nid]);
             let r = &mut u.rscs[ri];
             if h.hard_ban {
@@ -2329,7 +2331,15 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
                 r.managed = false;
                 r.blocked = true;
             } else if h.failed && !unclean {
-                match h.on_fail {
+                // a guest node that must be reset is still unclean while its
+                // history is read: the resources there are recovered with it
+                // and their own on-fail is ignored
+                let on_fail = if guest_reset {
+                    OnFail::Restart
+                } else {
+                    h.on_fail
+                };
+                match on_fail {
                     OnFail::Demote if h.role == Role::Promoted => {
                         r.force_demote = true;
                     }
