@@ -316,6 +316,7 @@ pub fn score(mut u: Unpacked) -> Scored {
             }
         }
     }
+    crate::bundle::order_containers(&mut u, &tables);
     // colocations: remap group/clone references, add group internals
     let mut colocations = Vec::new();
     let mut coloc_primary_group = Vec::new();
@@ -897,7 +898,8 @@ impl<'a> Assigner<'a> {
 
     /// Pacemaker's `pcmk__colocation_has_influence`: the dependent
     /// influences where the primary goes if the colocation says so or the
-    /// primary is not active yet (a bundle takes no influence at all).
+    /// primary is not active yet. A colocation with a bundle influences
+    /// only each of its containers as it is placed (not here).
     fn has_influence(&self, c: &Colocation) -> bool {
         if !c.primary_replicas.is_empty() {
             return false;
@@ -1212,10 +1214,20 @@ impl<'a> Assigner<'a> {
             self.tables[r] = table.clone();
         }
         // with-this colocations (influence)
+        // (a bundle's container also takes those of what is colocated with
+        // the bundle: pcmk__with_bundle_colocations)
+        let running = !rr.running_on.is_empty();
         let with_this: Vec<Colocation> = self
             .colocs
             .iter()
-            .filter(|c| c.primary == r && self.has_influence(c) && !self.done[c.dependent])
+            .filter(|c| {
+                let ours = if c.primary_replicas.is_empty() {
+                    c.primary == r && self.has_influence(c)
+                } else {
+                    c.primary_replicas.iter().any(|&(k, _)| k == r) && (c.influence || !running)
+                };
+                ours && !self.done[c.dependent]
+            })
             .cloned()
             .collect();
         for c in &with_this {

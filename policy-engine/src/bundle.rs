@@ -18,10 +18,13 @@
 //!   with that node's connection), never on guest nodes;
 //! - constraints naming the bundle apply to its containers: the bundle id
 //!   becomes a tag of them; a location for the promoted or unpromoted role
-//!   applies to the inner clone instead;
+//!   applies to the inner clone instead; "X with bundle" at INFINITY lets X
+//!   run only where a container is placed ([`replicas`] are kept on the
+//!   colocation), and X's preferences influence each container as it is
+//!   placed;
 //! - containers are placed like clone instances: those that may stay on
-//!   their node first (`order_containers`), then the rest, one per node
-//!   unless `replicas-per-host` is above 1.
+//!   their node first, preferring it (`order_containers`), then the rest,
+//!   one per node unless `replicas-per-host` is above 1.
 //!
 //! The bundle's meta attributes are copied to everything generated.
 
@@ -512,10 +515,11 @@ pub fn history_instance(u: &Unpacked, clone: RscId, nid: NodeId) -> Option<RscId
 }
 
 /// A bundle's containers are placed like clone instances: those that can
-/// stay where they run are placed first (in replica order), then the rest.
+/// stay where they run are placed first (the one whose node the bundle's
+/// dependents prefer most first, else in replica order), then the rest.
 /// The containers' mutual -INFINITY anti-colocations are turned so that
 /// each container avoids only the ones placed before it.
-fn order_containers(u: &mut Unpacked) {
+pub fn order_containers(u: &mut Unpacked, tables: &[crate::model::Table]) {
     let is_c = |u: &Unpacked, r: RscId| u.rscs[r].meta.contains_key(CONTAINER_META);
     let loc = |u: &Unpacked, r: RscId, n: NodeId| {
         u.locations
@@ -541,6 +545,26 @@ fn order_containers(u: &mut Unpacked) {
                     && loc(u, c.primary, n) == Score::NEG_INF
             })
     };
+    // among those that stay, the one whose node what is colocated with the
+    // bundle prefers most goes first (pcmk__cmp_instance: colocation score
+    // on the current node)
+    let pull = |u: &Unpacked, r: RscId| {
+        let Some(&n) = u.rscs[r].running_on.first() else {
+            return Score::ZERO;
+        };
+        u.colocations
+            .iter()
+            .filter(|c| c.influence && c.primary_replicas.iter().any(|&(k, _)| k == r))
+            .fold(Score::ZERO, |a, c| {
+                let w = tables[c.dependent]
+                    .get(&n)
+                    .copied()
+                    .unwrap_or(Score::NEG_INF);
+                let f = c.score.0 as f64 / crate::score::INFINITY as f64;
+                a.add(Score((w.0 as f64 * f).round() as i64))
+            })
+    };
+    let rank = |u: &Unpacked, r: RscId| (stays(u, r), pull(u, r));
     for k in 0..u.colocations.len() {
         let c = &u.colocations[k];
         if c.score != Score::NEG_INF
@@ -556,7 +580,7 @@ fn order_containers(u: &mut Unpacked) {
         }
         // generated with the later replica as dependent
         let (d, p) = (c.dependent, c.primary);
-        if stays(u, d) && !stays(u, p) {
+        if rank(u, d) > rank(u, p) {
             let c = &mut u.colocations[k];
             c.dependent = p;
             c.primary = d;
@@ -566,7 +590,6 @@ fn order_containers(u: &mut Unpacked) {
 
 /// Instance `i` of a bundle's inner clone may only run on guest node `B-i`.
 pub fn pin_instances(u: &mut Unpacked) {
-    order_containers(u);
     let mut locs = Vec::new();
     for c in 0..u.rscs.len() {
         let Some(bid) = bundle_of(u, c) else { continue };

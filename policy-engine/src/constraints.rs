@@ -310,8 +310,6 @@ fn unpack_colocation(
                     prole,
                 );
                 if let Some(x) = u.colocations.get_mut(before) {
-                    // a bundle takes no influence from what is colocated with it
-                    x.influence = false;
                     x.primary_replicas = reps.clone();
                 }
             }
