@@ -1282,13 +1282,24 @@ fn propagate(b: &mut B) {
                 continue;
             }
             if implies_then_applies(b, o) {
-                require_then(b, o);
+                // a group member's start that an ordering on its whole group
+                // requires: Pacemaker updates the group's start (created
+                // after its members') before the member's own inputs
+                let group_first = group_ordering_into(b, &inp, o);
+                let mut stack = Vec::new();
+                match group_first {
+                    Some(g) => group_members_required_by(b, &out[g], &inp, &mut stack),
+                    None => {
+                        require_then(b, o);
+                        stack.push(t);
+                    }
+                }
                 if !internal || o.flags & flags::RESTART != 0 {
                     // like Pacemaker's depth-first update, what this makes
                     // required passes it on at once (a group's next members,
                     // what depends on a restarting resource's start)
-                    let mut stack = vec![t];
                     while let Some(x) = stack.pop() {
+                        group_members_required_by(b, &out[x], &inp, &mut stack);
                         for &k2 in out[x].iter().rev() {
                             let o2 = b.orderings[k2];
                             if o2.flags & flags::INTERNAL == 0 && implies_then_applies(b, o2) {
@@ -1386,34 +1397,130 @@ fn propagate(b: &mut B) {
     }
 }
 
-/// A resource's stop `s` was just made required by its own restart: like
-/// Pacemaker, which re-processes the stop's inputs at once, make what must
-/// stop before it required too (a later group member's stop, the then side
-/// of a configured order), naming `s` as the reason, depth first. Clone
-/// instances are left to the loop: Pacemaker orders them through their
-/// clones' pseudo actions, not directly.
+/// A resource's stop `s` was just made required by its own restart while its
+/// start already was: like Pacemaker, which then re-processes the stop's
+/// inputs, make what must stop before it required too (a later group
+/// member's stop, the then side of a configured order), naming `s` as the
+/// reason. Not further: Pacemaker handles the after-actions of that stop
+/// (its start, and what follows the start) first, so the next stop down
+/// the line is already required by its own restart. Clone instances are
+/// left to the loop: Pacemaker orders them through their clones' pseudo
+/// actions, not directly.
 fn stops_required_by(b: &mut B, before: &[Vec<usize>], s: ActionId) {
     let u = b.u();
     let in_clone = |a: &Action| a.rsc.is_some_and(|r| clone_of(&u.rscs, r).is_some());
     if in_clone(&b.actions[s]) {
         return;
     }
-    let mut stack = vec![s];
-    while let Some(t) = stack.pop() {
-        for &k in &before[t] {
-            let f = b.orderings[k].first;
-            if !b.actions[f].optional || in_clone(&b.actions[f]) {
+    for &k in &before[s] {
+        let f = b.orderings[k].first;
+        if !b.actions[f].optional || in_clone(&b.actions[f]) {
+            continue;
+        }
+        b.actions[f].optional = false;
+        if b.actions[f].rsc != b.actions[s].rsc
+            && b.actions[f].rsc.is_some_and(|r| u.rscs[r].is_leaf())
+            && b.actions[s].rsc.is_some_and(|r| u.rscs[r].is_leaf())
+        {
+            let l = rsc_label(u, &b.actions[s]);
+            b.set_reason(f, &format!("required {l}"));
+        }
+    }
+}
+
+/// If `o` leads from one member of a group to the next one's start, and an
+/// ordering on the whole group would require that start too, the first
+/// action of that ordering.
+fn group_ordering_into(b: &B, inp: &[Vec<usize>], o: Ordering) -> Option<ActionId> {
+    let u = b.u();
+    let (fr, tr) = (b.actions[o.first].rsc?, b.actions[o.then].rsc?);
+    let g = u.rscs[tr]
+        .parent
+        .filter(|&g| u.rscs[g].kind == RscKind::Group)?;
+    if u.rscs[fr].parent != Some(g) || b.actions[o.then].task != "start" {
+        return None;
+    }
+    inp[o.then]
+        .iter()
+        .map(|&k| b.orderings[k])
+        .find(|o2| {
+            b.actions[o2.first]
+                .rsc
+                .is_none_or(|r| u.rscs[r].parent != Some(g))
+                && implies_then_applies(b, *o2)
+        })
+        .map(|o2| o2.first)
+}
+
+/// `x` just became required and is ordered before a group (its orderings
+/// `out` reach the members' starts): Pacemaker updates the members in order
+/// (`group_update_actions`), each still optional one naming `x`, except that
+/// a member whose start and then stop become required drags the next member
+/// along first (its stop, then its start, and from there every following
+/// start in turn), each naming its predecessor's start.
+fn group_members_required_by(
+    b: &mut B,
+    out: &[usize],
+    inp: &[Vec<usize>],
+    stack: &mut Vec<ActionId>,
+) {
+    let u = b.u();
+    let member_of = |a: ActionId| -> Option<(RscId, usize)> {
+        let r = b.actions[a].rsc?;
+        let g = u.rscs[r].parent?;
+        if u.rscs[g].kind != RscKind::Group || b.actions[a].task != "start" {
+            return None;
+        }
+        Some((g, u.rscs[g].children.iter().position(|&c| c == r)?))
+    };
+    // the group orderings among `out`, by group, in member order
+    let mut by_group: BTreeMap<RscId, Vec<(usize, usize)>> = BTreeMap::new();
+    for &k in out {
+        let o = b.orderings[k];
+        if o.flags & flags::INTERNAL != 0 {
+            continue;
+        }
+        let Some((g, i)) = member_of(o.then) else {
+            continue;
+        };
+        if b.actions[o.first]
+            .rsc
+            .is_some_and(|r| u.rscs[r].parent == Some(g))
+        {
+            continue;
+        }
+        by_group.entry(g).or_default().push((i, k));
+    }
+    let stop_optional = |b: &B, r: RscId| {
+        let stops = b.find_all(r, "stop");
+        !stops.is_empty() && stops.iter().all(|&s| b.actions[s].optional)
+    };
+    for (g, mut ks) in by_group {
+        ks.sort();
+        let members = &u.rscs[g].children;
+        let mut chain: Option<ActionId> = None;
+        for (i, k) in ks {
+            let o = b.orderings[k];
+            let s = o.then;
+            if !implies_then_applies(b, o) {
+                chain = None;
                 continue;
             }
-            b.actions[f].optional = false;
-            if b.actions[f].rsc != b.actions[t].rsc
-                && b.actions[f].rsc.is_some_and(|r| u.rscs[r].is_leaf())
-                && b.actions[t].rsc.is_some_and(|r| u.rscs[r].is_leaf())
-            {
-                let l = rsc_label(u, &b.actions[t]);
-                b.set_reason(f, &format!("required {l}"));
-            }
-            stack.push(f);
+            let via = chain.and_then(|p| {
+                inp[s]
+                    .iter()
+                    .map(|&k2| b.orderings[k2])
+                    .find(|o2| o2.first == p && implies_then_applies(b, *o2))
+            });
+            let dragged = via.is_some();
+            // the next member follows if this one is dragged along, or if
+            // this one's stop and the next one's are both still to come
+            let next_follows = dragged
+                || (stop_optional(b, members[i])
+                    && members.get(i + 1).is_some_and(|&n| stop_optional(b, n)));
+            require_then(b, via.unwrap_or(o));
+            stack.push(s);
+            chain = next_follows.then_some(s);
         }
     }
 }

@@ -331,3 +331,82 @@ fn a_group_member_stopped_for_its_predecessor_names_the_stop_or_the_start() {
         ]
     );
 }
+
+/// A successful start of `rsc` followed by a failed (not running) monitor.
+fn failed_monitor(rsc: &str, call: u32) -> String {
+    format!(
+        r#"<lrm_resource id="{rsc}" class="ocf" provider="heartbeat" type="Dummy">
+             <lrm_rsc_op id="{rsc}_last_0" operation="start" call-id="{call}" rc-code="0"
+               op-status="0" interval="0" transition-key="{call}:1:0:0d9f3c8e"
+               crm_feature_set="3.16.2" op-digest="{NO_PARAMS_DIGEST}"/>
+             <lrm_rsc_op id="{rsc}_last_failure_0" operation="monitor" call-id="{}"
+               rc-code="7" op-status="0" interval="10000" transition-key="{}:1:0:0d9f3c8e"
+               crm_feature_set="3.16.2" op-digest="{NO_PARAMS_DIGEST}"/>
+           </lrm_resource>"#,
+        call + 100,
+        call + 100
+    )
+}
+
+#[test]
+fn group_members_restarted_for_an_ordering_on_their_group() {
+    // y moves, so x restarts, so g (ordered after x) restarts: the first
+    // member names x, each later one its predecessor, as Pacemaker drags
+    // the next member along from the first one's stop
+    let group = || {
+        r#"<group id="g">"#.to_string()
+            + &dummy("m1", false)
+            + &dummy("m2", false)
+            + &dummy("m3", false)
+            + "</group>"
+    };
+    let started_on_1 = |ids: &[&str]| {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| started(id, "Dummy", 2 + i as u32, Some(NO_PARAMS_DIGEST)))
+            .collect::<String>()
+    };
+    let cib = two_nodes(
+        &(dummy("y", false) + &dummy("x", false) + &group()),
+        r#"<rsc_order id="y-then-x" first="y" first-action="start" then="x"
+             then-action="start" kind="Mandatory"/>
+           <rsc_order id="x-then-g" first="x" first-action="start" then="g"
+             then-action="start" kind="Mandatory"/>
+           <rsc_location id="y-loc" rsc="y" node="node2" score="100"/>"#,
+        [&started_on_1(&["y", "x", "m1", "m2", "m3"]), ""],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Move y ( node1 -> node2 )",
+            "* Restart x ( node1 ) due to required y start",
+            "* Restart m1 ( node1 ) due to required x start",
+            "* Restart m2 ( node1 ) due to required m1 start",
+            "* Restart m3 ( node1 ) due to required m2 start",
+        ]
+    );
+    // a member already being recovered does not drag the next one: that
+    // one names the group's first
+    let cib = two_nodes(
+        &(dummy("x", false) + &group()),
+        r#"<rsc_order id="x-then-g" first="x" first-action="start" then="g"
+             then-action="start" kind="Mandatory"/>
+           <rsc_location id="x-loc" rsc="x" node="node2" score="100"/>"#,
+        [
+            &(started_on_1(&["x"])
+                + &failed_monitor("m1", 4)
+                + &started("m2", "Dummy", 5, Some(NO_PARAMS_DIGEST))
+                + &started("m3", "Dummy", 6, Some(NO_PARAMS_DIGEST))),
+            "",
+        ],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Move x ( node1 -> node2 )",
+            "* Recover m1 ( node1 )",
+            "* Restart m2 ( node1 ) due to required x start",
+            "* Restart m3 ( node1 ) due to required m2 start",
+        ]
+    );
+}
