@@ -1431,7 +1431,7 @@ fn stops_required_by(b: &mut B, before: &[Vec<usize>], s: ActionId) {
 /// If `o` leads from one member of a group to the next one's start, and an
 /// ordering on the whole group would require that start too, the first
 /// action of that ordering.
-fn group_ordering_into(b: &B, inp: &[Vec<usize>], o: Ordering) -> Option<ActionId> {
+fn group_ordering_into(b: &mut B, inp: &[Vec<usize>], o: Ordering) -> Option<ActionId> {
     let u = b.u();
     let (fr, tr) = (b.actions[o.first].rsc?, b.actions[o.then].rsc?);
     let g = u.rscs[tr]
@@ -1440,16 +1440,44 @@ fn group_ordering_into(b: &B, inp: &[Vec<usize>], o: Ordering) -> Option<ActionI
     if u.rscs[fr].parent != Some(g) || b.actions[o.then].task != "start" {
         return None;
     }
-    inp[o.then]
+    let outside: Vec<Ordering> = inp[o.then]
         .iter()
         .map(|&k| b.orderings[k])
-        .find(|o2| {
+        .filter(|o2| {
             b.actions[o2.first]
                 .rsc
                 .is_none_or(|r| u.rscs[r].parent != Some(g))
-                && implies_then_applies(b, *o2)
         })
+        .collect();
+    // a clone's running that Pacemaker creates already required (an
+    // instance's start is required and runnable) counts as required here,
+    // though this engine derives it from the instances only later
+    for o2 in &outside {
+        let f = o2.first;
+        let a = &b.actions[f];
+        let clone = a.rsc.filter(|&r| u.rscs[r].kind == RscKind::Clone);
+        if let Some(c) = clone {
+            if a.pseudo && a.task == "running" && a.optional && clone_starting(b, c) {
+                b.actions[f].optional = false;
+            }
+        }
+    }
+    outside
+        .into_iter()
+        .find(|o2| implies_then_applies(b, *o2))
         .map(|o2| o2.first)
+}
+
+/// Whether an instance of clone `c` has a required, runnable start
+/// (Pacemaker's `instance_starting` in `check_instance_state`).
+fn clone_starting(b: &B, c: RscId) -> bool {
+    let mut ls = Vec::new();
+    leaves(&b.u().rscs, c, &mut ls);
+    ls.iter().any(|&l| {
+        b.find_all(l, "start")
+            .iter()
+            .any(|&x| !b.actions[x].optional && b.actions[x].runnable)
+    })
 }
 
 /// `x` just became required and is ordered before a group (its orderings

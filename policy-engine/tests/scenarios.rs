@@ -410,3 +410,39 @@ fn group_members_restarted_for_an_ordering_on_their_group() {
         ]
     );
 }
+
+#[test]
+fn a_group_member_after_a_recovered_one_names_the_clone_it_follows() {
+    // g follows c and lives with it; c's instance on node1 is recovered, so
+    // c's running is required from the start (Pacemaker creates it so), and
+    // m2 names it rather than the recovering m1 before it
+    let resources = r#"<group id="g">"#.to_string()
+        + &dummy("m1", false)
+        + &dummy("m2", false)
+        + &dummy("m3", false)
+        + r#"</group><clone id="c">"#
+        + &dummy("cp", false)
+        + "</clone>";
+    let cib = two_nodes(
+        &resources,
+        r#"<rsc_order id="c-then-g" first="c" first-action="start" then="g"
+             then-action="start" kind="Mandatory"/>
+           <rsc_colocation id="g-with-c" rsc="g" with-rsc="c" score="INFINITY"/>"#,
+        [
+            &(failed_monitor("cp", 3)
+                + &failed_monitor("m1", 4)
+                + &started("m2", "Dummy", 5, Some(NO_PARAMS_DIGEST))
+                + &started("m3", "Dummy", 6, Some(NO_PARAMS_DIGEST))),
+            &started("cp", "Dummy", 7, Some(NO_PARAMS_DIGEST)),
+        ],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Recover m1 ( node1 )",
+            "* Restart m2 ( node1 ) due to required c running",
+            "* Restart m3 ( node1 ) due to required m2 start",
+            "* Recover cp:0 ( node1 )",
+        ]
+    );
+}
