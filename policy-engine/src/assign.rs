@@ -66,6 +66,24 @@ fn add_to(t: &mut Table, n: NodeId, s: Score) {
     *e = e.add(s);
 }
 
+/// A dependent's best score `best` as it counts towards another resource's
+/// node at `factor` (Pacemaker's `add_node_scores_matching_attr`): rounded
+/// half away from zero, and a product that rounds to 0 from a non-zero score
+/// counts 1 in the direction of the factor, whatever the score's sign (a
+/// dependent's -5 at factor 0.0001 still adds +1; checked with crm_simulate).
+fn attenuated(factor: f64, best: Score) -> i64 {
+    let x = (factor * best.0 as f64).round() as i64;
+    if x == 0 && best.0 != 0 {
+        if factor > 0.0 {
+            return 1;
+        }
+        if factor < 0.0 {
+            return -1;
+        }
+    }
+    x
+}
+
 /// Stage 2: build allowed-node tables.
 pub fn score(mut u: Unpacked) -> Scored {
     let n_nodes = u.nodes.len();
@@ -770,12 +788,7 @@ impl<'a> Assigner<'a> {
             if factor < 0.0 && best.0 < 0 {
                 continue;
             }
-            let prod = factor * best.0 as f64;
-            let mut x = prod.round() as i64;
-            if x == 0 && best.0 != 0 {
-                x = if factor < 0.0 { -1 } else { 1 };
-            }
-            *v = v.add(Score(x));
+            *v = v.add(Score(attenuated(factor, best)));
         }
         if self.can_run_any(&w) {
             let sign = if factor < 0.0 { -1.0 } else { 1.0 };
@@ -1067,11 +1080,7 @@ impl<'a> Assigner<'a> {
             if factor < 0.0 && best.0 < 0 {
                 continue;
             }
-            let prod = factor * best.0 as f64;
-            let mut x = prod.round() as i64;
-            if x == 0 && best.0 != 0 {
-                x = if prod < 0.0 { -1 } else { 1 };
-            }
+            let mut x = attenuated(factor, best);
             if best.is_neg_inf() && factor >= 1.0 {
                 x = -INFINITY;
             }

@@ -446,3 +446,20 @@ fn a_group_member_after_a_recovered_one_names_the_clone_it_follows() {
         ]
     );
 }
+
+#[test]
+fn a_small_negative_preference_of_a_dependent_still_adds_one() {
+    // a (with b, 100) slightly avoids node1 (-5): at factor 0.0001 that
+    // rounds to 0, and Pacemaker then adds 1 in the factor's direction,
+    // not the score's, so b prefers node1 and a follows it there
+    let cib = two_nodes(
+        &(dummy("b", false) + &dummy("a", false)),
+        r#"<rsc_colocation id="a-with-b" rsc="a" with-rsc="b" score="100"/>
+           <rsc_location id="a-loc" rsc="a" node="node1" score="-5"/>"#,
+        ["", ""],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec!["* Start b ( node1 )", "* Start a ( node1 )"]
+    );
+}
