@@ -1286,7 +1286,7 @@ impl<'a> Assigner<'a> {
                 return true;
             }
             let w = self.tables[r].get(&n).copied().unwrap_or(Score::NEG_INF);
-            w.0 >= 0 && self.available(n)
+            w.0 >= 0 && (self.available(n) || self.nodes[n].kind == NodeKind::Guest)
         });
         for (&n, &s) in &table {
             self.score_lines.push((
@@ -1519,6 +1519,12 @@ impl<'a> Assigner<'a> {
         let best = *cands.first()?;
         let best_w = eff(best);
         if best_w.0 < 0 {
+            // the graph may assume a guest node's connection will come up
+            // (pcmk__finalize_assignment): its own weight decides
+            let own = table.get(&best).copied().unwrap_or(Score::NEG_INF);
+            if self.nodes[best].kind == NodeKind::Guest && own.0 >= 0 {
+                return Some(best);
+            }
             return None;
         }
         if let Some(p) = prefer {
@@ -1667,6 +1673,25 @@ impl<'a> Assigner<'a> {
                     .all(|&l| effective_target_role(u, l) == Some(Role::Stopped))
         };
         let mut assigned_set: BTreeSet<RscId> = BTreeSet::new();
+        // a bundle assigns each replica's instance to the replica's guest
+        // node before its clone places the rest, even while that node cannot
+        // run resources yet (pcmk__bundle_allocate)
+        if u.rscs[c].meta.contains_key(crate::bundle::BUNDLE_META) && !clone_stopped {
+            for &i in &sorted {
+                let Some(g) = crate::bundle::instance_guest(u, i) else {
+                    continue;
+                };
+                if self.available(g) || !u.rscs[i].is_leaf() {
+                    continue;
+                }
+                self.assign(i, None);
+                if let Some(n) = self.instance_node(i) {
+                    *per_node.entry(n).or_default() += 1;
+                    allocated += 1;
+                    assigned_set.insert(i);
+                }
+            }
+        }
         // promotion scores added to instance tables before placement
         let promo_bonus = |s: &Self, i: RscId, n: NodeId| -> Score {
             if !cr.promotable {

@@ -488,6 +488,13 @@ pub fn member_of(u: &Unpacked, r: RscId) -> Option<&str> {
     u.rscs[r].meta.get(MEMBER_META).map(String::as_str)
 }
 
+/// The guest node of the replica a bundle's inner instance belongs to.
+pub fn instance_guest(u: &Unpacked, inst: RscId) -> Option<NodeId> {
+    let clone = u.rscs[inst].parent?;
+    let bid = bundle_of(u, clone)?;
+    replica_node(u, bid, u.rscs[inst].instance?)
+}
+
 /// The bundle a clone was generated for.
 fn bundle_of(u: &Unpacked, clone: RscId) -> Option<&str> {
     let r = &u.rscs[clone];
