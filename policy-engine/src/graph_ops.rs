@@ -286,6 +286,16 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
             }
             return;
         }
+        RscKind::Clone if rr.meta.contains_key(crate::bundle::BUNDLE_META) => {
+            // a bundle probes each replica's instance on that replica's
+            // guest node only (pcmk__bundle_create_probe)
+            for c in rr.children.clone() {
+                if crate::bundle::instance_guest(u, c) == Some(n) {
+                    probe_rsc(b, c, n, out);
+                }
+            }
+            return;
+        }
         RscKind::Clone if rr.unique => {
             for c in rr.children.clone() {
                 probe_rsc(b, c, n, out);
@@ -563,6 +573,19 @@ fn requires_quorum_only(u: &Unpacked, r: &Rsc) -> bool {
     }
 }
 
+/// The node name a bundle connection without an ip range connects to:
+/// where its container will run, else where it runs now
+/// (`pe__add_bundle_remote_name`).
+fn bundle_addr_host<'a>(b: &'a B, r: RscId) -> Option<&'a str> {
+    let u = b.u();
+    if !is_remote_agent(&u.rscs[r]) {
+        return None;
+    }
+    let k = container_of(u, r)?;
+    let host = b.a.node[k].or_else(|| u.rscs[k].running_on.first().copied())?;
+    Some(u.nodes[host].uname.as_str())
+}
+
 /// Whether the last recorded run of a recurring op on `node` was made with
 /// the parameters configured now (resource parameters plus the op timeout,
 /// Pacemaker's digest for recurring ops); if not, the op is rescheduled.
@@ -572,6 +595,7 @@ fn recurring_digest_ok(
     name: &str,
     interval_ms: u64,
     timeout_ms: Option<u64>,
+    addr_host: Option<&str>,
 ) -> bool {
     let Some(h) = r.history.get(&node) else {
         return true;
@@ -591,6 +615,11 @@ fn recurring_digest_ok(
         return true;
     }
     let mut params = crate::digest::resource_params(r);
+    if let (Some(a), Some(h)) = (params.get_mut("addr"), addr_host) {
+        if a == crate::bundle::REMOTE_ADDR_HOST {
+            *a = h.to_string();
+        }
+    }
     params.insert(
         "CRM_meta_timeout".into(),
         timeout_ms.unwrap_or(20000).to_string(),
@@ -860,7 +889,14 @@ fn add_recurring(b: &mut B) {
             });
             let optional = b.actions[start].optional
                 && active
-                && recurring_digest_ok(r, node, &op.name, op.interval_ms, op.timeout_ms);
+                && recurring_digest_ok(
+                    r,
+                    node,
+                    &op.name,
+                    op.interval_ms,
+                    op.timeout_ms,
+                    bundle_addr_host(b, l),
+                );
             let mismatch = match op.role {
                 Some(role) => role != next_role,
                 None => next_role == Role::Promoted,
