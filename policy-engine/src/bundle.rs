@@ -9,10 +9,11 @@
 //!   `B-rkt-i`: `ocf:heartbeat:docker|podman|rkt`), and, when the bundle has
 //!   an inner primitive, the implicit `ocf:pacemaker:remote` connection `B-i`
 //!   contained in the container, which makes guest node `B-i`;
-//! - the inner primitive becomes the anonymous clone `B-clone`
-//!   (`clone-max` = replicas, promotable with `promoted-max`, globally
-//!   unique when `replicas-per-host` is above 1) whose instance
-//!   `rsc:i` may only run on guest node `B-i` ([`pin_instances`]); its
+//! - the inner primitive becomes the anonymous clone `B-clone` (`B-master`
+//!   when promotable; `clone-max` = replicas, promotable with
+//!   `promoted-max`, globally unique when `replicas-per-host` is above 1)
+//!   whose instance `rsc:i` may only run on guest node `B-i`
+//!   ([`pin_instances`]); its
 //!   history on `B-i` belongs to that instance ([`history_instance`]);
 //! - containers may run on remote nodes (then the replica's connection runs
 //!   with that node's connection), never on guest nodes;
@@ -61,17 +62,21 @@ pub fn expand(root: &Element) -> Option<Element> {
     let conf = out.child_mut("configuration")?;
     let mut tags = Vec::new();
     let mut extra_cons = Vec::new();
-    let mut with_inner: Vec<String> = Vec::new();
+    // bundles with an inner primitive, with the id of their inner clone
+    let mut with_inner: Vec<(String, String)> = Vec::new();
     {
         let rs = conf.child_mut("resources")?;
         let old = std::mem::take(&mut rs.children);
         for n in old {
             match n {
                 Node::Element(e) if e.name == "bundle" => {
-                    if e.elements().any(|x| x.name == "primitive") {
-                        with_inner.push(e.attr("id").unwrap_or("").to_string());
-                    }
                     let (rscs, tag, cons) = expand_one(&e);
+                    if let Some(inner) = rscs.iter().find(|x| x.name == "clone") {
+                        with_inner.push((
+                            e.attr("id").unwrap_or("").to_string(),
+                            inner.attr("id").unwrap_or("").to_string(),
+                        ));
+                    }
                     rs.children.extend(rscs.into_iter().map(Node::Element));
                     tags.push(tag);
                     extra_cons.extend(cons);
@@ -102,11 +107,13 @@ pub fn expand(root: &Element) -> Option<Element> {
         {
             continue;
         }
-        let Some(b) = e.attr("rsc").filter(|b| with_inner.iter().any(|x| x == b)) else {
+        let Some((_, inner)) = e
+            .attr("rsc")
+            .and_then(|b| with_inner.iter().find(|(x, _)| x == b))
+        else {
             continue;
         };
-        let id = format!("{b}-clone");
-        e.set_attr("rsc", id);
+        e.set_attr("rsc", inner.clone());
     }
     for x in extra_cons {
         c.push(x);
@@ -288,7 +295,12 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
         }
     }
     if let Some(p) = inner {
-        let id = format!("{bid}-clone");
+        // Pacemaker names a promotable bundle's inner clone `B-master`
+        let id = if promoted_max > 0 {
+            format!("{bid}-master")
+        } else {
+            format!("{bid}-clone")
+        };
         let r = replicas.to_string();
         let ph = per_host.to_string();
         let pm = promoted_max.to_string();
