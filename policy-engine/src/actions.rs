@@ -370,6 +370,17 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 b.action(Some(ri), "stop", Some(d), false, false, true);
             }
         }
+        // a stopping resource outside a clone has no start of its own: only
+        // a configured ordering that starts from it creates one early enough
+        // for its own stop→start ordering to apply (Pacemaker ignores an
+        // ordering whose then-action does not exist yet)
+        let start_on_demand = next.is_none()
+            && !stops.is_empty()
+            && clone_of(&u.rscs, ri).is_none()
+            && !u
+                .orders
+                .iter()
+                .any(|o| o.first == ri && o.first_action == "start");
         if next.is_none() {
             for &s in &stops {
                 b.actions[s].optional = false;
@@ -377,12 +388,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                     b.set_reason(s, "node availability");
                 }
             }
-            if !stops.is_empty()
-                && clone_of(&u.rscs, ri).is_none()
-                && u.orders
-                    .iter()
-                    .any(|o| o.first == ri && o.first_action == "start")
-            {
+            if !stops.is_empty() && clone_of(&u.rscs, ri).is_none() && !start_on_demand {
                 // an active resource that is stopped has no start of its own.
                 // A configured ordering that starts from it creates one
                 // before the resource's own stop→start ordering exists, which
@@ -454,7 +460,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
         // stop → start
-        for &s in &stops {
+        for &s in stops.iter().filter(|_| !start_on_demand) {
             b.order(
                 s,
                 start,
@@ -703,6 +709,16 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             l
         };
         if prim_leaves.len() != 1 || u.rscs[c.primary].kind != RscKind::Primitive {
+            continue;
+        }
+        // Pacemaker looks for the colocations of the primary's top-level
+        // resource; a group's own were handed to its members when it was
+        // assigned, so nothing colocated with a group (or with a member of
+        // one) is blocked this way
+        if u.rscs[c.primary]
+            .parent
+            .is_some_and(|g| u.rscs[g].kind == RscKind::Group)
+        {
             continue;
         }
         let ps = b.find_all(prim_leaves[0], "start");

@@ -463,3 +463,78 @@ fn a_small_negative_preference_of_a_dependent_still_adds_one() {
         vec!["* Start b ( node1 )", "* Start a ( node1 )"]
     );
 }
+
+#[test]
+fn a_group_after_a_disabled_group_is_blocked_as_unrunnable() {
+    // g's members have no start of their own, and their own stop→start
+    // ordering is never applied: g's running is unrunnable, not required
+    let g = r#"<group id="g">
+          <meta_attributes id="g-meta">
+            <nvpair id="g-tr" name="target-role" value="Stopped"/>
+          </meta_attributes>"#
+        .to_string()
+        + &dummy("g1", false)
+        + &dummy("g2", false)
+        + r#"</group><group id="h">"#
+        + &dummy("h1", false)
+        + &dummy("h2", false)
+        + "</group>";
+    let cib = two_nodes(
+        &g,
+        r#"<rsc_order id="g-then-h" first="g" first-action="start" then="h"
+             then-action="start" kind="Mandatory"/>"#,
+        [
+            &(started("g1", "Dummy", 3, Some(NO_PARAMS_DIGEST))
+                + &started("g2", "Dummy", 4, Some(NO_PARAMS_DIGEST))),
+            &(started("h1", "Dummy", 5, Some(NO_PARAMS_DIGEST))
+                + &started("h2", "Dummy", 6, Some(NO_PARAMS_DIGEST))),
+        ],
+    );
+    assert_eq!(
+        summary(&cib),
+        vec![
+            "* Stop g1 ( node1 ) due to node availability",
+            "* Stop g2 ( node1 ) due to node availability",
+            "* Stop h1 ( node2 ) due to unrunnable g running",
+            "* Stop h2 ( node2 ) due to required h1 start",
+        ]
+    );
+}
+
+#[test]
+fn nothing_colocated_with_a_group_is_blocked_by_its_unrunnable_start() {
+    // g2 cannot start again (it follows the disabled y), yet d, colocated
+    // with g (or with g2 itself), keeps running: Pacemaker only blocks the
+    // dependents of a top-level resource, and a group's colocations have
+    // moved to its members by then
+    for primary in ["g", "g2"] {
+        let cib = two_nodes(
+            &(disabled("y")
+                + r#"<group id="g">"#
+                + &dummy("g1", false)
+                + &dummy("g2", false)
+                + "</group>"
+                + &dummy("d", false)),
+            &format!(
+                r#"<rsc_order id="y-then-g2" first="y" first-action="start" then="g2"
+                     then-action="start" kind="Mandatory"/>
+                   <rsc_colocation id="d-with" rsc="d" with-rsc="{primary}"
+                     score="INFINITY"/>"#
+            ),
+            [
+                &(started("y", "Dummy", 2, Some(NO_PARAMS_DIGEST))
+                    + &started("g1", "Dummy", 3, Some(NO_PARAMS_DIGEST))
+                    + &started("g2", "Dummy", 4, Some(NO_PARAMS_DIGEST))
+                    + &started("d", "Dummy", 5, Some(NO_PARAMS_DIGEST))),
+                "",
+            ],
+        );
+        assert_eq!(
+            summary(&cib),
+            vec![
+                "* Stop y ( node1 ) due to node availability",
+                "* Stop g2 ( node1 ) due to required y start",
+            ]
+        );
+    }
+}
