@@ -279,6 +279,19 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
     if node.kind != NodeKind::Member && (rr.is_stonith() || is_remote_connection(u, r)) {
         return;
     }
+    // on a bundle's guest node only that replica's own instance is probed
+    // (pcmk__bundle_create_probe; nothing else may run there)
+    let bundle_guest = node.kind == NodeKind::Guest
+        && remote_connection(u, n).is_some_and(|c| crate::bundle::member_of(u, c).is_some());
+    if bundle_guest {
+        let own = match rr.kind {
+            RscKind::Primitive => crate::bundle::instance_guest(u, r) == Some(n),
+            _ => rr.meta.contains_key(crate::bundle::BUNDLE_META),
+        };
+        if !own {
+            return;
+        }
+    }
     match rr.kind {
         RscKind::Group => {
             for c in rr.children.clone() {
@@ -319,6 +332,18 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
     }
     if rr.meta.contains_key("container") && !is_remote_connection(u, r) {
         return;
+    }
+    // a bundle connection is probed after its container starts
+    // (pe_order_probe): not at all when the container is not running and
+    // cannot start
+    if let Some(k) = container_of(u, r).filter(|&k| crate::bundle::member_of(u, k).is_some()) {
+        let can_start = b
+            .find_all(k, "start")
+            .iter()
+            .any(|&s| b.actions[s].runnable);
+        if u.rscs[k].running_on.is_empty() && !can_start {
+            return;
+        }
     }
     if rr.orphan || rr.history.contains_key(&n) || !discovery_allowed(u, r, n) {
         return;
