@@ -465,15 +465,15 @@ fn parse_impl(src: &str, mut lean: Option<&mut dyn Divert>) -> Result<Element, X
                 let depth = match diverted {
                     Some(d) => Some(d),
                     None => {
-                        let name = text(e.name().into_inner());
+                        let name = text(src, e.name().into_inner());
                         divert.claims(&stack, &name).then_some(0)
                     }
                 };
                 if let Some(depth) = depth {
-                    divert_element(&e, depth, divert, &|m| err(start, m))?;
+                    divert_element(src, &e, depth, divert, &|m| err(start, m))?;
                     diverted = if open { Some(depth + 1) } else { diverted };
                 } else {
-                    let el = element_from(&e, tag_at(start), true, &|m| err(start, m))?;
+                    let el = element_from(src, &e, tag_at(start), true, &|m| err(start, m))?;
                     if open {
                         stack.push(el);
                     } else {
@@ -482,11 +482,11 @@ fn parse_impl(src: &str, mut lean: Option<&mut dyn Divert>) -> Result<Element, X
                 }
             }
             Event::Start(e) => {
-                let el = element_from(&e, tag_at(start), false, &|m| err(start, m))?;
+                let el = element_from(src, &e, tag_at(start), false, &|m| err(start, m))?;
                 stack.push(el);
             }
             Event::Empty(e) => {
-                let el = element_from(&e, tag_at(start), false, &|m| err(start, m))?;
+                let el = element_from(src, &e, tag_at(start), false, &|m| err(start, m))?;
                 attach(&mut stack, &mut root, el, &|m| err(start, m))?;
             }
             Event::End(_) if diverted.is_some() => {
@@ -552,6 +552,7 @@ fn parse_impl(src: &str, mut lean: Option<&mut dyn Divert>) -> Result<Element, X
 
 /// The attributes of a start tag, unescaped, checked as for the tree.
 fn attributes<'a>(
+    src: &'a str,
     e: &'a BytesStart<'_>,
     name: &str,
     err: &dyn Fn(String) -> XmlError,
@@ -563,10 +564,14 @@ fn attributes<'a>(
     for a in iter {
         let a = a.map_err(|x| err(format!("bad attribute in <{name}>: {x}")))?;
         // keys borrow from the tag, values too unless they had escapes
-        let key = text(a.key.into_inner());
-        let value = a
-            .unescape_value()
-            .map_err(|x| err(format!("bad value of attribute {key} in <{name}>: {x}")))?;
+        let key = text(src, a.key.into_inner());
+        let value = match a.value {
+            // most values have nothing to unescape
+            Cow::Borrowed(raw) if !raw.contains(&b'&') => text(src, raw),
+            _ => a
+                .unescape_value()
+                .map_err(|x| err(format!("bad value of attribute {key} in <{name}>: {x}")))?,
+        };
         if attrs.iter().any(|(k, _)| *k == key) {
             return Err(err(format!("attribute {key} repeated in <{name}>")));
         }
@@ -575,34 +580,42 @@ fn attributes<'a>(
     Ok(attrs)
 }
 
-/// A name from the source, borrowed (the source is UTF-8 text, so the
-/// lossy conversion never happens in practice).
-fn text(b: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(b) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(b),
+/// A name or value the parser read, as text. The parser's slices point
+/// into the source text: those are taken from it directly (a slice of a
+/// `str` is only checked at its two ends, not validated again byte by byte).
+fn text<'a>(src: &'a str, b: &'a [u8]) -> Cow<'a, str> {
+    let start = (b.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+    let within = start
+        .checked_add(b.len())
+        .and_then(|end| src.get(start..end))
+        .filter(|s| s.as_ptr() == b.as_ptr());
+    match within {
+        Some(s) => Cow::Borrowed(s),
+        None => String::from_utf8_lossy(b),
     }
 }
 
 fn divert_element(
+    src: &str,
     e: &BytesStart<'_>,
     depth: usize,
     divert: &mut dyn Divert,
     err: &dyn Fn(String) -> XmlError,
 ) -> Result<(), XmlError> {
-    let name = text(e.name().into_inner());
-    let attrs = attributes(e, &name, err)?;
+    let name = text(src, e.name().into_inner());
+    let attrs = attributes(src, e, &name, err)?;
     divert.element(depth, &name, &attrs).map_err(err)
 }
 
 fn element_from(
+    src: &str,
     e: &BytesStart<'_>,
     pos: Pos,
     lean: bool,
     err: &dyn Fn(String) -> XmlError,
 ) -> Result<Element, XmlError> {
-    let name = text(e.name().into_inner()).into_owned();
-    let mut attrs: Vec<(String, String)> = attributes(e, &name, err)?
+    let name = text(src, e.name().into_inner()).into_owned();
+    let mut attrs: Vec<(String, String)> = attributes(src, e, &name, err)?
         .into_iter()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();

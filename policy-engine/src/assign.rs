@@ -44,8 +44,8 @@ pub struct Assigned {
     pub node: Vec<Option<NodeId>>,
     /// Next role per resource.
     pub next_role: Vec<Role>,
-    /// Allocation score lines: (function, rsc, node, score).
-    pub score_lines: Vec<(String, String, String, Score)>,
+    /// Allocation score lines: (Pacemaker function, rsc, node, score).
+    pub score_lines: Vec<(&'static str, RscId, NodeId, Score)>,
     /// Promotion scores: (instance, node, score).
     pub promotion_lines: Vec<(String, String, Score)>,
     /// Why a resource was left unassigned (or assigned), as data.
@@ -465,6 +465,10 @@ fn apply_location(
     }
 }
 
+/// Each node's value of a node attribute (by node id), and per value the
+/// best score of an available node with it.
+type AttrBest<'a> = (Vec<Option<&'a str>>, BTreeMap<Option<&'a str>, Score>);
+
 struct Assigner<'a> {
     u: &'a Unpacked,
     tables: Vec<Table>,
@@ -477,7 +481,7 @@ struct Assigner<'a> {
     in_progress: Vec<bool>,
     num_resources: Vec<usize>,
     util_free: Vec<BTreeMap<String, i64>>,
-    score_lines: Vec<(String, String, String, Score)>,
+    score_lines: Vec<(&'static str, RscId, NodeId, Score)>,
     promotion_lines: Vec<(String, String, Score)>,
     reasons: BTreeMap<RscId, Vec<String>>,
     quorum_blocked: BTreeSet<RscId>,
@@ -609,14 +613,24 @@ impl<'a> Assigner<'a> {
         self.nodes[n].available()
     }
 
-    /// Each node's value of `attr` (a colocation's node attribute), by node
-    /// id: looked up once, not for every pair of nodes compared.
-    fn node_attrs(&self, attr: &str) -> Vec<Option<&'a str>> {
+    /// For a colocation by node attribute `attr`: each node's value of it
+    /// (by node id), and per value the best score `table` gives an available
+    /// node with it (found once, not for every pair of nodes compared).
+    fn best_by_attr(&self, table: &Table, attr: &str) -> AttrBest<'a> {
         let u = self.u;
-        u.nodes
+        let node_attr: Vec<Option<&str>> = u
+            .nodes
             .iter()
             .map(|n| n.attrs.get(attr).map(String::as_str))
-            .collect()
+            .collect();
+        let mut best = BTreeMap::new();
+        for (&m, &s) in table {
+            if self.available(m) {
+                let b = best.entry(node_attr[m]).or_insert(s);
+                *b = (*b).max(s);
+            }
+        }
+        (node_attr, best)
     }
 
     /// Pacemaker's `remote_connection_assigned`: a remote or guest node is
@@ -775,15 +789,11 @@ impl<'a> Assigner<'a> {
         visited.push(other);
         let mut w = work.clone();
         let dt = &self.tables[other];
-        let node_attr = self.node_attrs(attr);
-        let attr_of = |n: NodeId| node_attr[n];
+        let (node_attr, best_by_attr) = self.best_by_attr(dt, attr);
         for (n, v) in w.iter_mut() {
-            let a = attr_of(*n);
-            let best = dt
-                .iter()
-                .filter(|(m, _)| self.available(**m) && attr_of(**m) == a)
-                .map(|(_, s)| *s)
-                .max()
+            let best = best_by_attr
+                .get(&node_attr[*n])
+                .copied()
                 .unwrap_or(Score::NEG_INF);
             if factor < 0.0 && best.0 < 0 {
                 continue;
@@ -1066,17 +1076,12 @@ impl<'a> Assigner<'a> {
         let mut w = work.clone();
         let mut unusable: Vec<NodeId> = Vec::new();
         let dt = self.effective_table(dep);
-        let node_attr = self.node_attrs(attr);
-        let attr_of = |n: NodeId| node_attr[n];
+        let (node_attr, best_by_attr) = self.best_by_attr(&dt, attr);
         for (n, v) in w.iter_mut() {
-            let a = attr_of(*n);
-            let mut best: Option<Score> = None;
-            for (m, s) in &dt {
-                if self.available(*m) && attr_of(*m) == a && best.is_none_or(|b| *s > b) {
-                    best = Some(*s);
-                }
-            }
-            let best = best.unwrap_or(Score::NEG_INF);
+            let best = best_by_attr
+                .get(&node_attr[*n])
+                .copied()
+                .unwrap_or(Score::NEG_INF);
             if factor < 0.0 && best.0 < 0 {
                 continue;
             }
@@ -1289,12 +1294,7 @@ impl<'a> Assigner<'a> {
             w.0 >= 0 && (self.available(n) || self.nodes[n].kind == NodeKind::Guest)
         });
         for (&n, &s) in &table {
-            self.score_lines.push((
-                "pcmk__primitive_assign".into(),
-                rr.id.clone(),
-                u.nodes[n].uname.clone(),
-                s,
-            ));
+            self.score_lines.push(("pcmk__primitive_assign", r, n, s));
         }
         match chosen {
             Some(n) => {
@@ -1781,12 +1781,7 @@ impl<'a> Assigner<'a> {
             self.done[i] = true;
         }
         for (&n, &s) in &table {
-            self.score_lines.push((
-                "pcmk__clone_allocate".into(),
-                cr.id.clone(),
-                u.nodes[n].uname.clone(),
-                s,
-            ));
+            self.score_lines.push(("pcmk__clone_allocate", c, n, s));
         }
         if cr.promotable {
             self.promote(c);

@@ -2057,12 +2057,11 @@ fn apply_shutdown_locks(u: &mut Unpacked, limit_s: i64) {
     }
 }
 
-/// For a fail-count or last-failure attribute `name` (what follows its
-/// `fail-count-` or `last-failure-`) that is about resource `base`, what
-/// follows the resource (`""`, or `#op_interval` per operation); an
-/// anonymous clone's instance number (`rsc:0`) is skipped.
-fn failure_attr_rest<'a>(name: &'a str, base: &str, anon: bool) -> Option<&'a str> {
-    let rest = name.strip_prefix(base)?;
+/// What follows the resource in a fail-count or last-failure attribute's
+/// name (`""`, or `#op_interval` per operation), given what follows its id:
+/// an anonymous clone's instance number (`rsc:0`) is skipped; `None` when
+/// that is not a number.
+fn skip_instance(rest: &str, anon: bool) -> Option<&str> {
     match rest.strip_prefix(':').filter(|_| anon) {
         None => Some(rest),
         Some(num) => {
@@ -2092,6 +2091,9 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
     // locks, remote/guest nodes only with fencing)
     // containers, computed once (orphans made below have none)
     let containers: Vec<Option<RscId>> = (0..u.rscs.len()).map(|i| container_of(u, i)).collect();
+    // each node's failure attributes, read once (remote nodes found below
+    // are added when first needed)
+    let mut failures: Vec<FailureAttrs> = u.nodes.iter().map(FailureAttrs::of).collect();
     let mut pass = 0;
     loop {
         let mut remote_progress = false;
@@ -2178,7 +2180,8 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
                         .iter()
                         .any(|n| n.uname == u.rscs[target].id && !n.remote_was_fenced);
                 let unexpired_fail_count = {
-                    let (count, last) = fail_count(u, target, nid, &[]);
+                    let here = FailureAttrs::of_node(&mut failures, u, nid);
+                    let (count, last) = fail_count(u, target, here, &[]);
                     let timeout = u.rscs[target].failure_timeout;
                     count.0 > 0 && (last == 0 || u.now < last + timeout)
                 };
@@ -2393,7 +2396,8 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
             // fail counts / migration-threshold
             let r = &u.rscs[ri];
             let held_here: &[RscId] = held.get(&ri).map_or(&[], Vec::as_slice);
-            let (count, last_failure) = fail_count(u, ri, nid, held_here);
+            let here = FailureAttrs::of_node(&mut failures, u, nid);
+            let (count, last_failure) = fail_count(u, ri, here, held_here);
             let _ = start_fatal;
             let only_ignored = (h.ignored_failure && !h.counted_failure) || h.agent_changed;
             if count.0 > 0 && !only_ignored {
@@ -2635,25 +2639,49 @@ fn orphan_remote_node(cx: &Ctx, u: &mut Unpacked, conn: RscId) {
     });
 }
 
+/// A node's `fail-count-*` and `last-failure-*` attributes, each as (what
+/// follows the prefix, value): a handful at most, while most resources have
+/// none, so they are picked out of the node's attributes once.
+struct FailureAttrs {
+    fail_counts: Vec<(String, String)>,
+    last_failures: Vec<(String, String)>,
+}
+
+impl FailureAttrs {
+    fn of(node: &NodeInfo) -> Self {
+        let named = |prefix: &str| -> Vec<(String, String)> {
+            node.attrs
+                .range::<str, _>((
+                    std::ops::Bound::Included(prefix),
+                    std::ops::Bound::Unbounded,
+                ))
+                .map_while(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())))
+                .collect()
+        };
+        FailureAttrs {
+            fail_counts: named("fail-count-"),
+            last_failures: named("last-failure-"),
+        }
+    }
+
+    /// Node `nid`'s, from those read so far (`known`, by node id), reading
+    /// those of nodes added since first.
+    fn of_node<'k>(known: &'k mut Vec<FailureAttrs>, u: &Unpacked, nid: NodeId) -> &'k Self {
+        let read = known.len();
+        known.extend(u.nodes[read..].iter().map(FailureAttrs::of));
+        &known[nid]
+    }
+}
+
 /// A resource's fail count on a node and its last failure time (0 when
-/// none), from the node's `fail-count-*` / `last-failure-*` attributes; a
-/// container's count includes those of the resources it holds (`held`).
-fn fail_count(u: &Unpacked, ri: RscId, nid: NodeId, held: &[RscId]) -> (Score, i64) {
+/// none), from the node's failure attributes; a container's count includes
+/// those of the resources it holds (`held`).
+fn fail_count(u: &Unpacked, ri: RscId, node: &FailureAttrs, held: &[RscId]) -> (Score, i64) {
     let legacy = u.options.legacy_failcount;
     let r = &u.rscs[ri];
     // instances of unique clones (and their group members) count
     // failures under their instance id
     let unique = r.unique || clone_of(&u.rscs, ri).is_some_and(|c| u.rscs[c].unique);
-    let attrs = &u.nodes[nid].attrs;
-    // the attributes named `prefix...`, by what follows the prefix
-    let named = |prefix: &'static str| {
-        attrs
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            ))
-            .map_while(move |(k, v)| Some((k.strip_prefix(prefix)?, v)))
-    };
     let mut count = Score::ZERO;
     let mut last_failure = 0i64;
     // a container's count includes those of the resources it holds
@@ -2663,16 +2691,22 @@ fn fail_count(u: &Unpacked, ri: RscId, nid: NodeId, held: &[RscId]) -> (Score, i
     // (`fail-count-rsc:0`), as Pacemaker's `(:[0-9]+)?` allows
     let anon = !r.unique;
     for base in bases {
-        for (name, v) in named("fail-count-") {
-            let Some(rest) = failure_attr_rest(name, base, anon) else {
+        for (name, v) in &node.fail_counts {
+            let Some(rest) = name
+                .strip_prefix(base.as_str())
+                .and_then(|r| skip_instance(r, anon))
+            else {
                 continue;
             };
             if rest.is_empty() || (!legacy && rest.starts_with('#')) {
                 count = count.add(Score::parse(v));
             }
         }
-        for (name, v) in named("last-failure-") {
-            let Some(rest) = failure_attr_rest(name, base, anon) else {
+        for (name, v) in &node.last_failures {
+            let Some(rest) = name
+                .strip_prefix(base.as_str())
+                .and_then(|r| skip_instance(r, anon))
+            else {
                 continue;
             };
             if rest.is_empty() || rest.starts_with('#') {

@@ -290,10 +290,14 @@ fn executing(t: &Transition) -> String {
 
 fn scores_text(t: &Transition) -> String {
     let a = &t.actions.assigned;
+    let u = t.unpacked();
     let mut lines: Vec<String> = a
         .score_lines
         .iter()
-        .map(|(f, r, n, s)| format!("{f}: {r} allocation score on {n}: {s}"))
+        .map(|&(f, r, n, s)| {
+            let (r, n) = (&u.rscs[r].id, &u.nodes[n].uname);
+            format!("{f}: {r} allocation score on {n}: {s}")
+        })
         .collect();
     for (r, n, s) in &a.promotion_lines {
         lines.push(format!("{r} promotion score on {n}: {s}"));
