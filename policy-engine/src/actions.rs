@@ -178,12 +178,14 @@ impl<'a> B<'a> {
 /// non-stonith resources when stonith is enabled)? Others are not considered
 /// active on unclean nodes.
 pub fn needs_fencing(u: &Unpacked, r: &Rsc) -> bool {
+    // a fence device needs fencing only when told so (`requires=fencing`,
+    // rsc_defaults included); `unfencing` is reset to quorum for it
     u.options.stonith_enabled
-        && !r.is_stonith()
-        && matches!(
-            r.meta.get("requires").map(String::as_str),
-            None | Some("fencing") | Some("unfencing")
-        )
+        && match r.meta.get("requires").map(String::as_str) {
+            Some("fencing") => true,
+            None | Some("unfencing") => !r.is_stonith(),
+            _ => false,
+        }
 }
 
 /// Does the resource need quorum/fencing to start (`requires`)? Otherwise it

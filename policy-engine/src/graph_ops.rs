@@ -35,15 +35,15 @@
 //!   resource or node in maintenance, is cancelled on its own. A
 //!   `role=Stopped` monitor runs on every other node (optional where already
 //!   active), after the probe and any stop there. Expired failures get a
-//!   `clear_failcount`.
+//!   `clear_failcount` (a remote connection's after its node's fencing).
 //! * **Container brackets**: a group's or clone's `start` precedes its
 //!   `running`, `stop` its `stopped`, and `stopped` its `start`; a
 //!   promotable clone also orders `demote` → `demoted` → `stop`/`start`/
 //!   `promote` and `stopped`/`running` → `promote`.
 //! * **Fencing**: every start or promote of a resource that requires fencing
-//!   waits for each fencing op; a fence device's start (it requires quorum)
-//!   waits only for fencing of a node it may run on and whose state it does
-//!   not know. The stops and demotes the fencing implies (of resources that
+//!   waits for each fencing op; a fence device's start (it requires quorum
+//!   unless `requires=fencing` says otherwise) waits only for fencing of a
+//!   node it may run on and whose state it does not know. The stops and demotes the fencing implies (of resources that
 //!   require fencing, or on a guest node) come after it, and so does the
 //!   stop of their top-level group or clone. Without `concurrent-fencing` the fencing ops of non-DC nodes
 //!   run in node order; the DC's fencing comes after all of them.
@@ -739,7 +739,23 @@ fn clear_failcounts(b: &mut B) {
         if u.rscs[r].history.get(&n).is_some_and(|h| h.stop_failed) {
             continue;
         }
-        new_action(b, r, "clear_failcount", 0, n, false, true);
+        let clear = new_action(b, r, "clear_failcount", 0, n, false, true);
+        // a remote connection's (reconnect interval) waits for any fencing
+        // of its node (order_after_remote_fencing)
+        let rr = &u.rscs[r];
+        if u.options.stonith_enabled && rr.params.contains_key("reconnect_interval") {
+            let fence = u
+                .nodes
+                .iter()
+                .position(|x| x.kind != NodeKind::Member && x.remote_rsc.as_deref() == Some(&rr.id))
+                .and_then(|rn| {
+                    (0..b.actions.len())
+                        .find(|&i| b.actions[i].fence.as_ref().is_some_and(|(t, _)| *t == rn))
+                });
+            if let Some(f) = fence {
+                b.order(f, clear, G | flags::OPTIONAL);
+            }
+        }
     }
 }
 
