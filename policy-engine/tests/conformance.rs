@@ -15,7 +15,7 @@ const FLOOR_NON_EMPTY: usize = 530;
 /// Cases with an empty expected Transition Summary that must pass.
 const FLOOR_EMPTY: usize = 102;
 /// Cases whose Transition Summary and transition graph (`-G`) both match.
-const FLOOR_GRAPH: usize = 436;
+const FLOOR_GRAPH: usize = 438;
 
 fn corpus() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/scheduler");
