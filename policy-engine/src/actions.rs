@@ -1258,6 +1258,13 @@ fn propagate(b: &mut B) {
     for v in inp.iter_mut() {
         v.sort_by_key(|&k| b.orderings[k].flags & flags::REMOTE == 0);
     }
+    // the inputs of each one-or-more pseudo action
+    let mut one_or_more_inputs: Vec<Vec<ActionId>> = vec![Vec::new(); b.actions.len()];
+    for o in &b.orderings {
+        if o.flags & flags::ONE_OR_MORE != 0 {
+            one_or_more_inputs[o.then].push(o.first);
+        }
+    }
     // phase 0: orderings between resources; 1: also internal ones except a
     // resource's own stop→start; 2: everything. A change sends the loop back
     // to phase 0, so a restart's start is required through the orderings of
@@ -1266,14 +1273,8 @@ fn propagate(b: &mut B) {
     for _round in 0..10000 {
         let mut changed = false;
         // one-or-more pseudo actions
-        for i in 0..b.actions.len() {
+        for (i, inputs) in one_or_more_inputs.iter().enumerate() {
             if b.actions[i].one_or_more.is_some() {
-                let inputs: Vec<ActionId> = b
-                    .orderings
-                    .iter()
-                    .filter(|o| o.then == i && o.flags & flags::ONE_OR_MORE != 0)
-                    .map(|o| o.first)
-                    .collect();
                 let need = b.actions[i].one_or_more.unwrap_or(1);
                 let ok = inputs
                     .iter()
