@@ -273,6 +273,8 @@ impl Divert for Reader {
                     let r = self.history.node_states[k]
                         .last_mut()
                         .expect("entry being read");
+                    // most entries hold one or two operations: no spare room
+                    r.ops.reserve_exact(1);
                     r.ops.push(HistOp::from_attrs(attrs));
                 }
             }
