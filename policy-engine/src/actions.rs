@@ -306,12 +306,14 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             b.actions[start].optional = false;
         }
         // a resource active nowhere cannot start before it has been probed
-        // on every node, and a pending node cannot run the probe yet
+        // on every node, and a pending node cannot run the probe yet. With
+        // fencing, a pending node counts as online (it gets probes that
+        // cannot run); without, only if its controller is up
         if current.is_empty()
             && clone_of(&u.rscs, ri).is_none()
             && u.nodes.iter().enumerate().any(|(ni, n)| {
                 n.pending
-                    && n.crmd_online
+                    && (n.crmd_online || u.options.stonith_enabled)
                     && !n.unclean
                     && n.kind == NodeKind::Member
                     && !r.history.contains_key(&ni)

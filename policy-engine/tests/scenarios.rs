@@ -538,3 +538,37 @@ fn nothing_colocated_with_a_group_is_blocked_by_its_unrunnable_start() {
         );
     }
 }
+
+#[test]
+fn a_pending_node_blocks_a_new_start_when_fencing_is_on() {
+    // node2 is in the membership but its controller is not up, and it is
+    // expected down: pending. With fencing enabled it still counts as online,
+    // so x must be probed there first, which cannot happen yet
+    let cib = r#"<cib crm_feature_set="3.16.2" validate-with="pacemaker-3.9" epoch="1"
+          num_updates="0" admin_epoch="0" have-quorum="1" dc-uuid="1">
+      <configuration>
+        <crm_config><cluster_property_set id="opts">
+          <nvpair id="opts-stonith" name="stonith-enabled" value="true"/>
+        </cluster_property_set></crm_config>
+        <nodes><node id="1" uname="node1"/><node id="2" uname="node2"/></nodes>
+        <resources>
+          <primitive id="fence" class="stonith" type="fence_xvm"/>
+          <primitive id="x" class="ocf" provider="heartbeat" type="Dummy"/>
+        </resources>
+        <constraints/>
+      </configuration>
+      <status>
+        <node_state id="1" uname="node1" in_ccm="true" crmd="online" join="member"
+            expected="member"><lrm id="1"><lrm_resources>
+          <lrm_resource id="fence" class="stonith" type="fence_xvm">
+            <lrm_rsc_op id="fence_last_0" operation="start" call-id="2" rc-code="0"
+              op-status="0" interval="0" transition-key="2:1:0:0d9f3c8e"
+              crm_feature_set="3.16.2" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
+          </lrm_resource>
+        </lrm_resources></lrm></node_state>
+        <node_state id="2" uname="node2" in_ccm="true" crmd="offline" join="down"
+            expected="down"/>
+      </status>
+    </cib>"#;
+    assert_eq!(summary(cib), vec!["* Start x ( node1 ) blocked"]);
+}
