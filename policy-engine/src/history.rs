@@ -10,6 +10,8 @@
 //! a tree that still holds its histories (a CIB built in memory).
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use cib::xml::{Attr, Divert, Element, XmlError};
 
@@ -122,10 +124,11 @@ pub struct LrmResource {
     /// The id the history was recorded under (an instance id like `rsc:1`
     /// for clones).
     pub id: String,
-    pub class: Option<String>,
-    pub provider: Option<String>,
-    /// `type`: the agent.
-    pub agent: Option<String>,
+    /// Class, provider and `type` (the agent): shared by the entries that
+    /// name the same, not copied per entry.
+    pub class: Option<Arc<str>>,
+    pub provider: Option<Arc<str>>,
+    pub agent: Option<Arc<str>>,
     /// `shutdown-lock` (epoch seconds), when set and not 0.
     pub shutdown_lock: Option<i64>,
     /// The `lrm_rsc_op` entries in document order.
@@ -133,14 +136,20 @@ pub struct LrmResource {
 }
 
 impl LrmResource {
-    /// From an `lrm_resource`'s attributes; `None` without an id (such an
-    /// entry is ignored).
-    fn from_attrs<'a>(attrs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<Self> {
+    /// From an `lrm_resource`'s attributes (agent names shared through
+    /// `names`); `None` without an id (such an entry is ignored).
+    fn from_attrs<'a>(
+        attrs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        names: &mut BTreeSet<Arc<str>>,
+    ) -> Option<Self> {
         let mut id = None;
         let mut r = LrmResource::default();
         for (k, v) in attrs {
             let slot = match k {
-                "id" => &mut id,
+                "id" => {
+                    id.get_or_insert_with(|| v.to_string());
+                    continue;
+                }
                 "class" => &mut r.class,
                 "provider" => &mut r.provider,
                 "type" => &mut r.agent,
@@ -152,7 +161,14 @@ impl LrmResource {
                 }
                 _ => continue,
             };
-            slot.get_or_insert_with(|| v.to_string());
+            slot.get_or_insert_with(|| match names.get(v) {
+                Some(name) => name.clone(),
+                None => {
+                    let name: Arc<str> = v.into();
+                    names.insert(name.clone());
+                    name
+                }
+            });
         }
         r.id = id?;
         Some(r)
@@ -176,6 +192,7 @@ impl History {
         fn attrs(e: &Element) -> impl Iterator<Item = (&str, &str)> {
             e.attrs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
         }
+        let mut names = BTreeSet::new();
         let node_states = status
             .elements()
             .filter(|e| e.name == "node_state")
@@ -186,7 +203,7 @@ impl History {
                 lrs.elements()
                     .filter(|e| e.name == "lrm_resource")
                     .filter_map(|lr| {
-                        let mut r = LrmResource::from_attrs(attrs(lr))?;
+                        let mut r = LrmResource::from_attrs(attrs(lr), &mut names)?;
                         r.ops = lr
                             .elements()
                             .filter(|e| e.name == "lrm_rsc_op")
@@ -224,6 +241,8 @@ pub fn read_cib(text: &str) -> Result<(Element, History), XmlError> {
 #[derive(Default)]
 struct Reader {
     history: History,
+    /// Agent names read so far.
+    names: BTreeSet<Arc<str>>,
     /// The `node_state` the entries being read belong to, while reading an
     /// entry that has an id.
     current: Option<usize>,
@@ -263,7 +282,7 @@ impl Divert for Reader {
         match depth {
             0 => {
                 let k = self.current.take().expect("claimed in a node_state");
-                if let Some(r) = LrmResource::from_attrs(attrs) {
+                if let Some(r) = LrmResource::from_attrs(attrs, &mut self.names) {
                     self.history.node_states[k].push(r);
                     self.current = Some(k);
                 }

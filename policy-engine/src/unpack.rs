@@ -2203,7 +2203,7 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
                 if !r.orphan {
                     let changed = lr.class.as_deref() != Some(r.class.as_str())
                         || lr.agent.as_deref() != Some(r.agent.as_str())
-                        || lr.provider != r.provider;
+                        || lr.provider.as_deref() != r.provider.as_deref();
                     h.agent_changed = changed;
                     if changed && h.role > Role::Stopped {
                         r.restart_on.insert(nid);
@@ -3026,7 +3026,7 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &LrmResource) -> Option<RscId> {
     let xml_index = idx + 100_000;
     u.rscs.push(Rsc {
         class: lr.class.as_deref().unwrap_or("ocf").to_string(),
-        provider: lr.provider.clone(),
+        provider: lr.provider.as_deref().map(str::to_string),
         agent: lr.agent.as_deref().unwrap_or("").to_string(),
         orphan: true,
         managed: u.options.stop_orphan_resources,
