@@ -128,12 +128,16 @@ fn nvpair(owner: &str, k: &str, v: &str) -> Element {
         .with_attr("value", v)
 }
 
-fn op(owner: &str, task: &str, interval: &str, timeout: &str) -> Element {
-    Element::new("op")
+/// An operation; without a timeout `op_defaults` (else 20s) apply.
+fn op(owner: &str, task: &str, interval: &str, timeout: Option<&str>) -> Element {
+    let e = Element::new("op")
         .with_attr("id", format!("{owner}-{task}-interval-{interval}"))
         .with_attr("name", task)
-        .with_attr("interval", interval)
-        .with_attr("timeout", timeout)
+        .with_attr("interval", interval);
+    match timeout {
+        Some(t) => e.with_attr("timeout", t),
+        None => e,
+    }
 }
 
 /// IPv4 `start` + `i`, or `None` when `start` is not an IPv4 address.
@@ -215,7 +219,7 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                     .with_child(ia)
                     .with_child(with_meta(&id, &[]))
                     .with_child(
-                        Element::new("operations").with_child(op(&id, "monitor", "60s", "20s")),
+                        Element::new("operations").with_child(op(&id, "monitor", "60s", None)),
                     ),
             );
             cons.push(
@@ -248,7 +252,7 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                 .with_attr("type", kind)
                 .with_child(with_meta(&cid, &[(CONTAINER_META, &bid)]))
                 .with_child(
-                    Element::new("operations").with_child(op(&cid, "monitor", "60s", "20s")),
+                    Element::new("operations").with_child(op(&cid, "monitor", "60s", None)),
                 ),
         );
         tag.push(Element::new("obj_ref").with_attr("id", cid.as_str()));
@@ -274,9 +278,12 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                             .with_child(nvpair(&id, "port", &port)),
                     )
                     .with_child(with_meta(&id, &[("container", &cid)]))
-                    .with_child(
-                        Element::new("operations").with_child(op(&id, "monitor", "30s", "30s")),
-                    ),
+                    .with_child(Element::new("operations").with_child(op(
+                        &id,
+                        "monitor",
+                        "30s",
+                        Some("30s"),
+                    ))),
             );
         }
     }

@@ -363,6 +363,22 @@ fn add_probes(b: &mut B) -> Vec<ActionId> {
         if !n.online || n.unclean || n.pending {
             continue;
         }
+        // nothing can be active on a guest node whose container is stopped
+        // or will stop (or move): no probes there
+        if n.kind == NodeKind::Guest {
+            if let Some(k) = crate::actions::guest_container(u, ni) {
+                let kr = &u.rscs[k];
+                let next = b.a.node[k];
+                let stops = n.remote_requires_reset
+                    || kr.failed
+                    || next.is_none()
+                    || b.a.next_role[k] == Role::Stopped
+                    || next.is_some_and(|x| !kr.running_on.contains(&x));
+                if kr.running_on.is_empty() || stops {
+                    continue;
+                }
+            }
+        }
         for ri in 0..u.rscs.len() {
             if u.rscs[ri].parent.is_none() {
                 probe_rsc(b, ri, ni, &mut out);
