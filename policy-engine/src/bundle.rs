@@ -207,9 +207,9 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
             if let Some(v) = net.and_then(|n| n.attr("host-interface")) {
                 ia.push(nvpair(&id, "nic", v));
             }
-            if let Some(v) = net.and_then(|n| n.attr("host-netmask")) {
-                ia.push(nvpair(&id, "cidr_netmask", v));
-            }
+            // a single address unless the network says otherwise
+            let mask = net.and_then(|n| n.attr("host-netmask")).unwrap_or("32");
+            ia.push(nvpair(&id, "cidr_netmask", mask));
             rscs.push(
                 Element::new("primitive")
                     .with_attr("id", id.as_str())
