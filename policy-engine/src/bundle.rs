@@ -22,7 +22,8 @@
 //!   applies to the inner clone instead; "X with bundle" at INFINITY lets X
 //!   run only where a container is placed ([`replicas`] are kept on the
 //!   colocation), and X's preferences influence each container as it is
-//!   placed;
+//!   placed; a bundle with a bundle at INFINITY puts each dependent
+//!   container where a primary container is (without influence back);
 //! - containers are placed like clone instances: those that may stay on
 //!   their node first, preferring it (`order_containers`), then the rest,
 //!   one per node unless `replicas-per-host` is above 1.

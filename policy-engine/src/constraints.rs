@@ -283,11 +283,19 @@ fn unpack_colocation(
             return;
         };
         let (dep_tag, prim_tag) = (is_tag(u, tags, dep_id), is_tag(u, tags, prim_id));
-        if dep_tag && prim_tag {
-            // "two templates or tags cannot be colocated"
+        // a bundle with a bundle: each of the dependent's containers goes
+        // with a replica of the primary (compatible_replica), at INFINITY
+        // only where one is placed
+        let bundles = dep_tag
+            && prim_tag
+            && crate::bundle::replicas(u, dep_id).is_some()
+            && crate::bundle::replicas(u, prim_id).is_some();
+        if dep_tag && prim_tag && !(bundles && score == Score::INF) {
+            // "two templates or tags cannot be colocated" (finite scores
+            // between bundles are not supported)
             return;
         }
-        let bundle = if prim_tag && !dep_tag && score == Score::INF {
+        let bundle = if prim_tag && (!dep_tag || bundles) && score == Score::INF {
             crate::bundle::replicas(u, prim_id)
         } else {
             None
@@ -311,6 +319,12 @@ fn unpack_colocation(
                 );
                 if let Some(x) = u.colocations.get_mut(before) {
                     x.primary_replicas = reps.clone();
+                    // a dependent bundle's containers do not pull the
+                    // primary's (its influence is the bundle's own, flat
+                    // preference)
+                    if bundles {
+                        x.influence = false;
+                    }
                 }
             }
             return;
