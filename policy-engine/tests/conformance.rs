@@ -5,6 +5,8 @@
 //! only go up). The two summary counts use the Transition Summary criterion
 //! alone (the runner's `ts_ok`, as a run without `--graph` would judge); the
 //! graph count needs both the summary and the transition graph to match.
+//! Each of issue 4's feature families must pass 85% of its non-empty cases,
+//! and the four large synthetic CIBs (`large/`, `-R`) must all pass.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,6 +18,33 @@ const FLOOR_NON_EMPTY: usize = 530;
 const FLOOR_EMPTY: usize = 102;
 /// Cases whose Transition Summary and transition graph (`-G`) both match.
 const FLOOR_GRAPH: usize = 438;
+
+/// Issue 4's families: each must pass at least 85% of its non-empty cases.
+const REQUIRED_FAMILIES: [&str; 19] = [
+    "primitive_only",
+    "group",
+    "clone",
+    "promotable",
+    "location",
+    "colocation",
+    "order",
+    "stickiness",
+    "failures",
+    "on_fail",
+    "standby",
+    "node_offline",
+    "no_quorum",
+    "stonith",
+    "fencing",
+    "target_role",
+    "notify",
+    "resource_sets",
+    "rules",
+];
+/// Share of a required family's non-empty cases that must pass, in percent.
+const FAMILY_FLOOR_PERCENT: usize = 85;
+/// Large synthetic CIBs (`large/`, run as `-R`) that must pass.
+const FLOOR_LARGE: usize = 4;
 
 fn corpus() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/scheduler");
@@ -134,5 +163,53 @@ fn transition_summary_conformance() {
         "summary+graph passes fell to {} (floor {})",
         graph_ok,
         FLOOR_GRAPH
+    );
+    let short: Vec<String> = REQUIRED_FAMILIES
+        .iter()
+        .filter_map(|f| {
+            let (p, n) = families.get(*f).copied().unwrap_or((0, 0));
+            (p * 100 < n * FAMILY_FLOOR_PERCENT).then(|| format!("{f} {p}/{n}"))
+        })
+        .collect();
+    assert!(
+        short.is_empty(),
+        "families below {FAMILY_FLOOR_PERCENT}%: {}",
+        short.join(", ")
+    );
+}
+
+#[test]
+fn large_cib_conformance() {
+    let dir = corpus().join("large");
+    let sim = env!("CARGO_BIN_EXE_tandem-simulate");
+    let out_json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy-large.json");
+    let run = Command::new("python3")
+        .arg(corpus().join("run.py"))
+        .arg(&dir)
+        .args(["--sim", sim, "--json"])
+        .arg(&out_json)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("python3 must be installed to run the conformance runner");
+    let listing = Command::new("python3")
+        .args([
+            "-c",
+            "import json,sys\n\
+             for c in json.load(open(sys.argv[1])): print(c['name'], int(bool(c['ok'])))",
+        ])
+        .arg(&out_json)
+        .output()
+        .expect("python3");
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    let passed: Vec<&str> = listing
+        .lines()
+        .filter_map(|l| l.strip_suffix(" 1"))
+        .collect();
+    println!("large CIBs passed: {} ({})", passed.len(), passed.join(" "));
+    assert!(
+        passed.len() >= FLOOR_LARGE,
+        "large CIB passes fell to {} (floor {FLOOR_LARGE}): {}",
+        passed.len(),
+        String::from_utf8_lossy(&run.stdout)
     );
 }
