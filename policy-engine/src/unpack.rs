@@ -1057,9 +1057,9 @@ impl<'a, 'b> Builder<'a, 'b> {
         self.rscs.len() - 1
     }
 
-    /// A group's or clone's own instance attributes (its primitives
-    /// inherit them as parameters).
-    fn collection_params(&self, e: &'a Element) -> BTreeMap<String, String> {
+    /// A resource's own instance attributes (a group's or clone's are
+    /// inherited by its primitives as parameters).
+    fn own_params(&self, e: &'a Element) -> BTreeMap<String, String> {
         let rctx = RuleContext {
             now: self.cx.now,
             ..Default::default()
@@ -1160,9 +1160,7 @@ impl<'a, 'b> Builder<'a, 'b> {
                     now: self.cx.now,
                     ..Default::default()
                 };
-                let mut params = BTreeMap::new();
-                self.cx
-                    .nvsets(e, "instance_attributes", &rctx, &mut params, false);
+                let mut params = self.own_params(e);
                 if let Some(t) = tmpl {
                     self.cx
                         .nvsets(t, "instance_attributes", &rctx, &mut params, false);
@@ -1252,7 +1250,7 @@ impl<'a, 'b> Builder<'a, 'b> {
                 let id = self.new_rsc(format!("{xml_id}{suffix}"), xml_id, RscKind::Group, parent);
                 let meta = self.meta_for(e, parent, None);
                 self.rscs[id].meta = meta;
-                self.rscs[id].params = self.collection_params(e);
+                self.rscs[id].params = self.own_params(e);
                 self.rscs[id].instance = instance;
                 self.apply_common(id);
                 for c in e.elements().filter(|c| c.name == "primitive") {
@@ -1303,7 +1301,7 @@ impl<'a, 'b> Builder<'a, 'b> {
                     r.interleave = interleave;
                     r.notify = notify;
                 }
-                self.rscs[id].params = self.collection_params(e);
+                self.rscs[id].params = self.own_params(e);
                 self.apply_common(id);
                 let child = e
                     .elements()

@@ -214,15 +214,7 @@ fn a_stopped_group_blocks_what_follows_it_as_unrunnable() {
     // cannot start because g's running is unrunnable, not required. A
     // stopped primitive named as first by a configured ordering differs:
     // its start is required (then blocked), and r's reason is "required".
-    let group = r#"<group id="g">
-          <meta_attributes id="g-meta">
-            <nvpair id="g-tr" name="target-role" value="Stopped"/>
-          </meta_attributes>"#
-        .to_string()
-        + &dummy("g1", false)
-        + &dummy("g2", false)
-        + "</group>"
-        + &dummy("r", false);
+    let group = disabled_group("g", &["g1", "g2"]) + &dummy("r", false);
     let cib = two_nodes(
         &group,
         r#"<rsc_order id="g-then-r" first="g" first-action="start" then="r"
@@ -264,6 +256,17 @@ fn a_stopped_group_blocks_what_follows_it_as_unrunnable() {
             "* Stop r ( node2 ) due to required x start",
         ]
     );
+}
+
+/// A disabled group (`target-role=Stopped`) of Dummy primitives.
+fn disabled_group(id: &str, members: &[&str]) -> String {
+    let members: String = members.iter().map(|m| dummy(m, false)).collect();
+    format!(
+        r#"<group id="{id}">
+             <meta_attributes id="{id}-meta">
+               <nvpair id="{id}-tr" name="target-role" value="Stopped"/>
+             </meta_attributes>{members}</group>"#
+    )
 }
 
 /// A disabled primitive (`target-role=Stopped`).
@@ -468,14 +471,8 @@ fn a_small_negative_preference_of_a_dependent_still_adds_one() {
 fn a_group_after_a_disabled_group_is_blocked_as_unrunnable() {
     // g's members have no start of their own, and their own stop→start
     // ordering is never applied: g's running is unrunnable, not required
-    let g = r#"<group id="g">
-          <meta_attributes id="g-meta">
-            <nvpair id="g-tr" name="target-role" value="Stopped"/>
-          </meta_attributes>"#
-        .to_string()
-        + &dummy("g1", false)
-        + &dummy("g2", false)
-        + r#"</group><group id="h">"#
+    let g = disabled_group("g", &["g1", "g2"])
+        + r#"<group id="h">"#
         + &dummy("h1", false)
         + &dummy("h2", false)
         + "</group>";
