@@ -1629,7 +1629,15 @@ impl<'a> Assigner<'a> {
         // an instance active on a node it may no longer run on goes after
         // the others (inactive ones included); failed instances go after
         // healthy ones
-        let keys: BTreeMap<RscId, (bool, bool, bool, bool, std::cmp::Reverse<Score>)> = sorted
+        type Key = (
+            bool,
+            std::cmp::Reverse<Score>,
+            bool,
+            bool,
+            bool,
+            std::cmp::Reverse<Score>,
+        );
+        let keys: BTreeMap<RscId, Key> = sorted
             .iter()
             .map(|&i| {
                 let cur = inst_current(self, i);
@@ -1646,6 +1654,7 @@ impl<'a> Assigner<'a> {
                     i,
                     (
                         !allowed_here,
+                        std::cmp::Reverse(self.instance_priority(c, i)),
                         !active_ok,
                         !active_ok && inst_failed(self, i),
                         cur.is_none(),
@@ -1906,27 +1915,91 @@ impl<'a> Assigner<'a> {
         leaves(&self.u.rscs, i, &mut ls);
         let mut total: Option<Score> = None;
         for l in ls {
-            let r = &self.u.rscs[l];
-            let unique = self.u.rscs[c].unique;
-            let mut names = Vec::new();
-            if let Some(h) = r.history.get(&n) {
-                names.push(h.history_name.clone());
-            }
-            names.push(r.id.clone());
-            if !unique {
-                names.push(r.xml_id.clone());
-            }
-            let attrs = &self.u.nodes[self.attr_node(l, c, n)].attrs;
-            let v = names.iter().find_map(|nm| {
-                attrs
-                    .get(&format!("master-{nm}"))
-                    .or_else(|| attrs.get(&format!("promotion-{nm}")))
-            });
-            if let Some(v) = v {
-                total = Some(total.unwrap_or(Score::ZERO).add(Score::parse(v)));
+            if let Some(v) = self.leaf_promotion_attr(c, l, n) {
+                total = Some(total.unwrap_or(Score::ZERO).add(v));
             }
         }
         total.unwrap_or(Score(-1))
+    }
+
+    /// The promotion score node attribute of primitive `l` (inside clone
+    /// `c`) on node `n`, if set.
+    fn leaf_promotion_attr(&self, c: RscId, l: RscId, n: NodeId) -> Option<Score> {
+        let r = &self.u.rscs[l];
+        let mut names = Vec::new();
+        if let Some(h) = r.history.get(&n) {
+            names.push(h.history_name.clone());
+        }
+        names.push(r.id.clone());
+        if !self.u.rscs[c].unique {
+            names.push(r.xml_id.clone());
+        }
+        let attrs = &self.u.nodes[self.attr_node(l, c, n)].attrs;
+        names
+            .iter()
+            .find_map(|nm| {
+                attrs
+                    .get(&format!("master-{nm}"))
+                    .or_else(|| attrs.get(&format!("promotion-{nm}")))
+            })
+            .map(|v| Score::parse(v))
+    }
+
+    /// Whether primitive `l`'s promotion score on node `n` counts
+    /// (Pacemaker's promotion_score_applies): an anonymous instance's counts
+    /// where it is active, or where no instance is active but one was
+    /// probed; any instance's counts everywhere while it was never probed
+    /// nor started anywhere, else only where its status is known.
+    fn promotion_score_applies(&self, c: RscId, l: RscId, n: NodeId) -> bool {
+        let u = self.u;
+        let r = &u.rscs[l];
+        if !u.rscs[c].unique {
+            let mut twins = Vec::new();
+            leaves(&u.rscs, c, &mut twins);
+            twins.retain(|&t| u.rscs[t].xml_id == r.xml_id);
+            match twins.iter().find(|&&t| u.rscs[t].running_on.contains(&n)) {
+                Some(&active) if active == l => return true,
+                Some(_) => {}
+                None if twins.iter().any(|&t| u.rscs[t].history.contains_key(&n)) => return true,
+                None => {}
+            }
+        }
+        (r.running_on.is_empty() && r.history.is_empty())
+            || r.history.contains_key(&n)
+            || r.running_on.contains(&n)
+    }
+
+    /// An instance's priority when a clone orders its instances for
+    /// placement: its `priority`, raised to the best promotion score that
+    /// counts on a node it may run on (pcmk__add_promotion_scores).
+    fn instance_priority(&self, c: RscId, i: RscId) -> Score {
+        let u = self.u;
+        let mut p = Score(u.rscs[i].priority);
+        if !u.rscs[c].promotable {
+            return p;
+        }
+        let mut ls = Vec::new();
+        leaves(&u.rscs, i, &mut ls);
+        let Some(&first) = ls.first() else {
+            return p;
+        };
+        for (&n, w) in &self.tables[first] {
+            if !self.available(n) || w.0 < 0 {
+                continue;
+            }
+            let mut total: Option<Score> = None;
+            for &l in &ls {
+                if self.promotion_score_applies(c, l, n) {
+                    if let Some(v) = self.leaf_promotion_attr(c, l, n) {
+                        total = Some(total.unwrap_or(Score::ZERO).add(v));
+                    }
+                }
+            }
+            if let Some(t) = total.filter(|t| *t > p) {
+                p = t;
+            }
+        }
+        p
     }
 
     fn promote(&mut self, c: RscId) {
