@@ -230,7 +230,8 @@ impl History {
 /// Reads CIB text into the tree the engine reads, without the resource
 /// histories (`lrm_resource` elements are left out; the rest is as
 /// `cib::xml::parse_lean` makes it), and the histories. Pass both to
-/// [`crate::schedule_with`] or [`crate::unpack::unpack_with`].
+/// [`crate::schedule_with`] or [`crate::unpack::unpack_with`]: the tree alone
+/// given to [`crate::schedule`] would look as if no resource had ever run.
 pub fn read_cib(text: &str) -> Result<(Element, History), XmlError> {
     let mut reader = Reader::default();
     let root = cib::xml::parse_lean(text, &mut reader)?;

@@ -5,9 +5,9 @@
 //! explicit `now` (epoch seconds; `None` means the CIB's `execution-date`, else
 //! 0). On large CIBs the resource histories can instead come apart from the
 //! tree, as compact records read straight from the text
-//! ([`history::read_cib`], [`schedule_with`]). Nothing here reads files, clocks or the environment: the
-//! `tandem-simulate` binary passes `-t`, else the wall clock when the CIB has
-//! no `execution-date`. Data leaves as a [`Transition`]: placements and next
+//! ([`history::read_cib`], [`schedule_with`]). Nothing here reads files,
+//! clocks or the environment: the `tandem-simulate` binary passes `-t`, else
+//! the wall clock when the CIB has no `execution-date`. Data leaves as a [`Transition`]: placements and next
 //! roles, actions with their required/runnable flags and reasons, the ordering
 //! graph (petgraph), the Transition Summary as data ([`summary::Summary`]),
 //! allocation/promotion scores and per-resource reasons.

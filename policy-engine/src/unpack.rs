@@ -2286,7 +2286,6 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
     }
     // derive per-resource failure state
     let now = u.now;
-    let start_fatal = u.options.start_failure_is_fatal;
     for ri in 0..u.rscs.len() {
         if !u.rscs[ri].is_leaf() {
             continue;
@@ -2396,7 +2395,6 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
             let held_here: &[RscId] = held.get(&ri).map_or(&[], Vec::as_slice);
             let here = FailureAttrs::of_node(&mut failures, u, nid);
             let (count, last_failure) = fail_count(u, ri, here, held_here);
-            let _ = start_fatal;
             let only_ignored = (h.ignored_failure && !h.counted_failure) || h.agent_changed;
             if count.0 > 0 && !only_ignored {
                 let expired = r.failure_timeout > 0
@@ -2483,31 +2481,29 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
                     changed.insert(nid);
                     continue;
                 };
-                {
-                    let secure_ok = match (&op.secure_params, &op.secure_digest) {
-                        (Some(sp), Some(sd)) => {
-                            let secret: BTreeSet<&str> = sp.split_whitespace().collect();
-                            let public: BTreeMap<String, String> = params
-                                .iter()
-                                .filter(|(k, _)| {
-                                    !secret.contains(k.as_str()) && !k.starts_with("pcmk_")
-                                })
-                                .map(|(k, v)| (k.clone(), v.clone()))
-                                .collect();
-                            crate::digest::params_digest(&public) == **sd
-                        }
-                        _ => false,
-                    };
-                    if crate::digest::params_digest(&params) != **d && !secure_ok {
-                        // a start still pending cannot be reloaded: a plain
-                        // restart (no reason given)
-                        if op.restart_digest.is_some() && r.pending_start {
-                            pending_restart.insert(nid);
-                        } else if op.restart_digest.is_some() {
-                            reload.insert(nid);
-                        } else {
-                            changed.insert(nid);
-                        }
+                let secure_ok = match (&op.secure_params, &op.secure_digest) {
+                    (Some(sp), Some(sd)) => {
+                        let secret: BTreeSet<&str> = sp.split_whitespace().collect();
+                        let public: BTreeMap<String, String> = params
+                            .iter()
+                            .filter(|(k, _)| {
+                                !secret.contains(k.as_str()) && !k.starts_with("pcmk_")
+                            })
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect();
+                        crate::digest::params_digest(&public) == **sd
+                    }
+                    _ => false,
+                };
+                if crate::digest::params_digest(&params) != **d && !secure_ok {
+                    // a start still pending cannot be reloaded: a plain
+                    // restart (no reason given)
+                    if op.restart_digest.is_some() && r.pending_start {
+                        pending_restart.insert(nid);
+                    } else if op.restart_digest.is_some() {
+                        reload.insert(nid);
+                    } else {
+                        changed.insert(nid);
                     }
                 }
             }

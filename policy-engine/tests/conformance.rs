@@ -46,6 +46,17 @@ const FAMILY_FLOOR_PERCENT: usize = 85;
 /// Large synthetic CIBs (`large/`, run as `-R`) that must pass.
 const FLOOR_LARGE: usize = 4;
 
+/// The runner finished its run (exit 0: all passed, 1: some failed; 2 is
+/// its own error) and wrote a fresh result file.
+fn assert_ran(run: &std::process::Output, out_json: &std::path::Path) {
+    assert!(
+        matches!(run.status.code(), Some(0 | 1)) && out_json.is_file(),
+        "the conformance runner failed ({}): {}",
+        run.status,
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 fn corpus() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/scheduler");
     assert!(
@@ -61,6 +72,8 @@ fn transition_summary_conformance() {
     let dir = corpus();
     let sim = env!("CARGO_BIN_EXE_tandem-simulate");
     let out_json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy-conformance.json");
+    // a result left by an earlier run must not stand in for this one
+    let _ = std::fs::remove_file(&out_json);
     let status = Command::new("python3")
         .arg(dir.join("run.py"))
         .arg(&dir)
@@ -69,11 +82,7 @@ fn transition_summary_conformance() {
         .env("LC_ALL", "C")
         .output()
         .expect("python3 must be installed to run the conformance runner");
-    assert!(
-        out_json.is_file(),
-        "runner produced no results: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    assert_ran(&status, &out_json);
     // name -> (summary ok, both ok), via python's json module (no JSON
     // parser in this crate). Summary ok: `ts_ok` and no failure other than
     // the graph's (a crash or timeout fails both).
@@ -89,6 +98,11 @@ fn transition_summary_conformance() {
         .arg(&out_json)
         .output()
         .expect("python3");
+    assert!(
+        listing.status.success(),
+        "reading the runner's results failed: {}",
+        String::from_utf8_lossy(&listing.stderr)
+    );
     let results: BTreeMap<String, (bool, bool)> = String::from_utf8_lossy(&listing.stdout)
         .lines()
         .filter_map(|l| {
@@ -183,6 +197,7 @@ fn large_cib_conformance() {
     let dir = corpus().join("large");
     let sim = env!("CARGO_BIN_EXE_tandem-simulate");
     let out_json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy-large.json");
+    let _ = std::fs::remove_file(&out_json);
     let run = Command::new("python3")
         .arg(corpus().join("run.py"))
         .arg(&dir)
@@ -191,6 +206,7 @@ fn large_cib_conformance() {
         .env("LC_ALL", "C")
         .output()
         .expect("python3 must be installed to run the conformance runner");
+    assert_ran(&run, &out_json);
     let listing = Command::new("python3")
         .args([
             "-c",
@@ -200,6 +216,11 @@ fn large_cib_conformance() {
         .arg(&out_json)
         .output()
         .expect("python3");
+    assert!(
+        listing.status.success(),
+        "reading the runner's results failed: {}",
+        String::from_utf8_lossy(&listing.stderr)
+    );
     let listing = String::from_utf8_lossy(&listing.stdout);
     let passed: Vec<&str> = listing
         .lines()

@@ -48,14 +48,23 @@ fn two_nodes(resources: &str, constraints: &str, history: [&str; 2]) -> String {
     )
 }
 
-/// The Transition Summary lines, whitespace collapsed.
+/// The Transition Summary lines, whitespace collapsed. The CIB is scheduled
+/// twice, as a whole tree and as `tandem-simulate` reads text (histories
+/// streamed apart from the tree): both must agree.
 fn summary(cib: &str) -> Vec<String> {
+    let lines = |t: policy_engine::Transition| -> Vec<String> {
+        transition_summary(&t.summary)
+            .iter()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
     let root = cib::xml::parse(cib).expect("test CIB parses");
-    let t = policy_engine::schedule(&root, Some(0)).expect("test CIB schedules");
-    transition_summary(&t.summary)
-        .iter()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect()
+    let whole = lines(policy_engine::schedule(&root, Some(0)).expect("test CIB schedules"));
+    let (tree, history) = policy_engine::history::read_cib(cib).expect("test CIB reads");
+    let streamed =
+        lines(policy_engine::schedule_with(&tree, history, Some(0)).expect("test CIB schedules"));
+    assert_eq!(whole, streamed, "the two ways of reading the CIB disagree");
+    whole
 }
 
 const IP_AND_WEB_CLONE: &str = r#"
