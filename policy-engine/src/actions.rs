@@ -1306,7 +1306,7 @@ fn propagate(b: &mut B) {
                 // a group member's start that an ordering on its whole group
                 // requires: Pacemaker updates the group's start (created
                 // after its members') before the member's own inputs
-                let group_first = group_ordering_into(b, &inp, o);
+                let group_first = group_ordering_requiring(b, &inp, o);
                 let mut stack = Vec::new();
                 match group_first {
                     Some(g) => group_members_required_by(b, &out[g], &inp, &mut stack),
@@ -1451,8 +1451,10 @@ fn stops_required_by(b: &mut B, before: &[Vec<usize>], s: ActionId) {
 
 /// If `o` leads from one member of a group to the next one's start, and an
 /// ordering on the whole group would require that start too, the first
-/// action of that ordering.
-fn group_ordering_into(b: &mut B, inp: &[Vec<usize>], o: Ordering) -> Option<ActionId> {
+/// action of that ordering. On the way it marks a starting clone's
+/// `running` required where such an ordering comes from one (Pacemaker
+/// creates it required): this is why it takes `b` mutably.
+fn group_ordering_requiring(b: &mut B, inp: &[Vec<usize>], o: Ordering) -> Option<ActionId> {
     let u = b.u();
     let (fr, tr) = (b.actions[o.first].rsc?, b.actions[o.then].rsc?);
     let g = u.rscs[tr]

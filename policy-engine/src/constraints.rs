@@ -233,13 +233,7 @@ fn substitute_caps(rule: &Element, caps: &[String]) -> Option<Element> {
 
 fn coloc_influence(u: &Unpacked, c: &Element, dependent: RscId) -> bool {
     // a value that is not a boolean counts as absent (crm_str_to_boolean)
-    let given = c
-        .attr("influence")
-        .and_then(|v| match v.trim().to_ascii_lowercase().as_str() {
-            "true" | "on" | "yes" | "y" | "1" => Some(true),
-            "false" | "off" | "no" | "n" | "0" => Some(false),
-            _ => None,
-        });
+    let given = c.attr("influence").and_then(parse_bool);
     match given {
         Some(v) => v,
         None => u.rscs[dependent]

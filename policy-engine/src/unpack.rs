@@ -443,10 +443,17 @@ pub fn parse_interval_ms(s: &str) -> u64 {
 }
 
 pub fn is_true(s: &str) -> bool {
-    matches!(
-        s.trim().to_ascii_lowercase().as_str(),
-        "true" | "yes" | "on" | "y" | "1"
-    )
+    parse_bool(s) == Some(true)
+}
+
+/// A boolean as Pacemaker reads one (`crm_str_to_boolean`); `None` when
+/// the text is neither.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "y" | "1" => Some(true),
+        "false" | "off" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
 }
 
 /// Compare node names like Pacemaker's `pcmk__numeric_strcasecmp`.
