@@ -9,7 +9,7 @@
 //! and the four large synthetic CIBs (`large/`, `-R`) must all pass.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Cases with a non-empty expected Transition Summary that must pass.
@@ -46,15 +46,46 @@ const FAMILY_FLOOR_PERCENT: usize = 85;
 /// Large synthetic CIBs (`large/`, run as `-R`) that must pass.
 const FLOOR_LARGE: usize = 4;
 
-/// The runner finished its run (exit 0: all passed, 1: some failed; 2 is
-/// its own error) and wrote a fresh result file.
-fn assert_ran(run: &std::process::Output, out_json: &std::path::Path) {
+/// Runs the corpus runner on `dir` with `args`, writing its results to a
+/// fresh `json` file in the test's temp dir (a result left by an earlier run
+/// must not stand in for this one). Exit 0: all passed, 1: some failed; 2 is
+/// the runner's own error.
+fn run_corpus(dir: &Path, args: &[&str], json: &str) -> (std::process::Output, PathBuf) {
+    let out_json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(json);
+    let _ = std::fs::remove_file(&out_json);
+    let run = Command::new("python3")
+        .arg(corpus().join("run.py"))
+        .arg(dir)
+        .args(["--sim", env!("CARGO_BIN_EXE_tandem-simulate")])
+        .args(args)
+        .arg("--json")
+        .arg(&out_json)
+        .env("LC_ALL", "C")
+        .output()
+        .expect("python3 must be installed to run the conformance runner");
     assert!(
         matches!(run.status.code(), Some(0 | 1)) && out_json.is_file(),
         "the conformance runner failed ({}): {}",
         run.status,
         String::from_utf8_lossy(&run.stderr)
     );
+    (run, out_json)
+}
+
+/// Prints from the runner's result file with a python `script` (this crate
+/// has no JSON parser) that gets the file as `sys.argv[1]`.
+fn read_results(script: &str, out_json: &Path) -> String {
+    let listing = Command::new("python3")
+        .args(["-c", script])
+        .arg(out_json)
+        .output()
+        .expect("python3");
+    assert!(
+        listing.status.success(),
+        "reading the runner's results failed: {}",
+        String::from_utf8_lossy(&listing.stderr)
+    );
+    String::from_utf8_lossy(&listing.stdout).into_owned()
 }
 
 fn corpus() -> PathBuf {
@@ -70,40 +101,18 @@ fn corpus() -> PathBuf {
 #[test]
 fn transition_summary_conformance() {
     let dir = corpus();
-    let sim = env!("CARGO_BIN_EXE_tandem-simulate");
-    let out_json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy-conformance.json");
-    // a result left by an earlier run must not stand in for this one
-    let _ = std::fs::remove_file(&out_json);
-    let status = Command::new("python3")
-        .arg(dir.join("run.py"))
-        .arg(&dir)
-        .args(["--sim", sim, "--jobs", "2", "--graph", "--json"])
-        .arg(&out_json)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("python3 must be installed to run the conformance runner");
-    assert_ran(&status, &out_json);
-    // name -> (summary ok, both ok), via python's json module (no JSON
-    // parser in this crate). Summary ok: `ts_ok` and no failure other than
-    // the graph's (a crash or timeout fails both).
-    let listing = Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys\n\
-             g=('graph','no expected graph','no graph written')\n\
-             for c in json.load(open(sys.argv[1])):\n\
-             \x20ts=bool(c.get('ts_ok')) and all(w.startswith(g) for w in c['why'] if w!='Transition Summary differs')\n\
-             \x20print(c['name'], int(ts), int(bool(c['ok'])))",
-        ])
-        .arg(&out_json)
-        .output()
-        .expect("python3");
-    assert!(
-        listing.status.success(),
-        "reading the runner's results failed: {}",
-        String::from_utf8_lossy(&listing.stderr)
+    let (_, out_json) = run_corpus(&dir, &["--jobs", "2", "--graph"], "policy-conformance.json");
+    // name -> (summary ok, both ok). Summary ok: `ts_ok` and no failure
+    // other than the graph's (a crash or timeout fails both).
+    let listing = read_results(
+        "import json,sys\n\
+         g=('graph','no expected graph','no graph written')\n\
+         for c in json.load(open(sys.argv[1])):\n\
+         \x20ts=bool(c.get('ts_ok')) and all(w.startswith(g) for w in c['why'] if w!='Transition Summary differs')\n\
+         \x20print(c['name'], int(ts), int(bool(c['ok'])))",
+        &out_json,
     );
-    let results: BTreeMap<String, (bool, bool)> = String::from_utf8_lossy(&listing.stdout)
+    let results: BTreeMap<String, (bool, bool)> = listing
         .lines()
         .filter_map(|l| {
             let mut it = l.rsplitn(3, ' ');
@@ -194,34 +203,12 @@ fn transition_summary_conformance() {
 
 #[test]
 fn large_cib_conformance() {
-    let dir = corpus().join("large");
-    let sim = env!("CARGO_BIN_EXE_tandem-simulate");
-    let out_json = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("policy-large.json");
-    let _ = std::fs::remove_file(&out_json);
-    let run = Command::new("python3")
-        .arg(corpus().join("run.py"))
-        .arg(&dir)
-        .args(["--sim", sim, "--json"])
-        .arg(&out_json)
-        .env("LC_ALL", "C")
-        .output()
-        .expect("python3 must be installed to run the conformance runner");
-    assert_ran(&run, &out_json);
-    let listing = Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys\n\
-             for c in json.load(open(sys.argv[1])): print(c['name'], int(bool(c['ok'])))",
-        ])
-        .arg(&out_json)
-        .output()
-        .expect("python3");
-    assert!(
-        listing.status.success(),
-        "reading the runner's results failed: {}",
-        String::from_utf8_lossy(&listing.stderr)
+    let (run, out_json) = run_corpus(&corpus().join("large"), &[], "policy-large.json");
+    let listing = read_results(
+        "import json,sys\n\
+         for c in json.load(open(sys.argv[1])): print(c['name'], int(bool(c['ok'])))",
+        &out_json,
     );
-    let listing = String::from_utf8_lossy(&listing.stdout);
     let passed: Vec<&str> = listing
         .lines()
         .filter_map(|l| l.strip_suffix(" 1"))
