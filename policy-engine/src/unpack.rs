@@ -39,6 +39,11 @@ pub struct Options {
     pub stop_orphan_actions: bool,
     /// The CIB's `dc-uuid` (the DC is fenced or shut down last).
     pub dc_uuid: Option<String>,
+    /// `shutdown-lock`: resources of a cleanly shut down node stay locked
+    /// to it.
+    pub shutdown_lock: bool,
+    /// `shutdown-lock-limit` in seconds (0: no limit).
+    pub shutdown_lock_limit_s: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -647,6 +652,10 @@ pub fn unpack_with(
         concurrent_fencing: prop("concurrent-fencing").map(is_true).unwrap_or(false),
         dc_uuid: root.attr("dc-uuid").map(str::to_string),
         stop_orphan_actions: prop("stop-orphan-actions").map(is_true).unwrap_or(true),
+        shutdown_lock: prop("shutdown-lock").is_some_and(is_true),
+        shutdown_lock_limit_s: prop("shutdown-lock-limit")
+            .map(|v| parse_interval_ms(v) / 1000)
+            .unwrap_or(0) as i64,
         health_scores: {
             let g = |k: &str| prop(k).map(|v| Score::parse(v).0).unwrap_or(0);
             match prop("node-health-strategy").unwrap_or("none") {
@@ -2066,6 +2075,13 @@ fn apply_shutdown_locks(u: &mut Unpacked, limit_s: i64) {
 /// name (`""`, or `#op_interval` per operation), given what follows its id:
 /// an anonymous clone's instance number (`rsc:0`) is skipped; `None` when
 /// that is not a number.
+/// What follows resource name `base` (and, for an anonymous clone, an
+/// instance number) in a failure attribute's name; `None` when the name is
+/// not about `base`.
+fn after_rsc_name<'n>(name: &'n str, base: &str, anon: bool) -> Option<&'n str> {
+    skip_instance(name.strip_prefix(base)?, anon)
+}
+
 fn skip_instance(rest: &str, anon: bool) -> Option<&str> {
     match rest.strip_prefix(':').filter(|_| anon) {
         None => Some(rest),
@@ -2081,15 +2097,7 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
         return;
     };
     let stonith = u.options.stonith_enabled;
-    let shutdown_lock = cx
-        .root
-        .child("configuration")
-        .and_then(|c| c.child("crm_config"))
-        .and_then(|cc| {
-            cc.find(&|e: &Element| e.name == "nvpair" && e.attr("name") == Some("shutdown-lock"))
-        })
-        .and_then(|e| e.attr("value"))
-        .is_some_and(is_true);
+    let shutdown_lock = u.options.shutdown_lock;
     // like Pacemaker: online nodes first (and remote/guest nodes once their
     // connection is known to be up, repeated until no more become known),
     // then the rest (offline cluster nodes only with fencing or shutdown
@@ -2247,19 +2255,7 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
     }
     unpack_migrations(u);
     if shutdown_lock {
-        let limit_s = cx
-            .root
-            .child("configuration")
-            .and_then(|c| c.child("crm_config"))
-            .and_then(|cc| {
-                cc.find(&|e: &Element| {
-                    e.name == "nvpair" && e.attr("name") == Some("shutdown-lock-limit")
-                })
-            })
-            .and_then(|e| e.attr("value"))
-            .map(|v| parse_interval_ms(v) / 1000)
-            .unwrap_or(0) as i64;
-        apply_shutdown_locks(u, limit_s);
+        apply_shutdown_locks(u, u.options.shutdown_lock_limit_s);
     }
     // a failed resource with a container (meta `container`, inherited from
     // its group) restarts the container where it failed
@@ -2693,10 +2689,7 @@ fn fail_count(u: &Unpacked, ri: RscId, node: &FailureAttrs, held: &[RscId]) -> (
     let anon = !r.unique;
     for base in bases {
         for (name, v) in &node.fail_counts {
-            let Some(rest) = name
-                .strip_prefix(base.as_str())
-                .and_then(|r| skip_instance(r, anon))
-            else {
+            let Some(rest) = after_rsc_name(name, base, anon) else {
                 continue;
             };
             if rest.is_empty() || (!legacy && rest.starts_with('#')) {
@@ -2704,10 +2697,7 @@ fn fail_count(u: &Unpacked, ri: RscId, node: &FailureAttrs, held: &[RscId]) -> (
             }
         }
         for (name, v) in &node.last_failures {
-            let Some(rest) = name
-                .strip_prefix(base.as_str())
-                .and_then(|r| skip_instance(r, anon))
-            else {
+            let Some(rest) = after_rsc_name(name, base, anon) else {
                 continue;
             };
             if rest.is_empty() || rest.starts_with('#') {
