@@ -35,6 +35,23 @@ pub struct Action {
     pub graph_unrunnable: bool,
     /// For a `cancel` action: the name of the recurring op it cancels.
     pub cancels: Option<String>,
+    /// For a clone notification ([`crate::notify`]): what it notifies.
+    pub notify: Option<Box<crate::notify::Notify>>,
+    /// Notification variables (`notify_*`, without the `CRM_meta_` prefix)
+    /// the action carries: a notification's, or those of the notifications
+    /// of the collective action an instance's own action belongs to.
+    pub notify_vars: Vec<(String, String)>,
+}
+
+impl Action {
+    /// The task as the graph and crm_simulate name it (`notify` for every
+    /// notification, whatever its key).
+    pub fn op_task(&self) -> &str {
+        match &self.notify {
+            Some(n) => n.task(),
+            None => &self.task,
+        }
+    }
 }
 
 /// Ordering flags (a subset of Pacemaker's `pe_ordering`). Each is its own
@@ -120,6 +137,9 @@ pub(crate) struct B<'a> {
     /// Start pseudo actions of cloned groups with a member that will not
     /// start: they never count towards their clone's one-or-more running.
     pub(crate) incomplete: std::collections::BTreeSet<ActionId>,
+    /// Per notifying clone, what its instances were about to do when its
+    /// pseudo actions were made ([`crate::notify::Seed`]).
+    pub(crate) seeds: BTreeMap<RscId, crate::notify::Seed>,
 }
 
 impl<'a> B<'a> {
@@ -214,6 +234,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         orderings: Vec::new(),
         by_key: BTreeMap::new(),
         incomplete: Default::default(),
+        seeds: BTreeMap::new(),
     };
     let u = b.u();
     let can_fence = u.options.stonith_enabled
@@ -552,6 +573,10 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             continue;
         }
         let is_clone_instance_group = r.kind == RscKind::Group && r.parent.is_some();
+        if crate::notify::notifies(u, ri) {
+            let seed = crate::notify::seed(&b, ri);
+            b.seeds.insert(ri, seed);
+        }
         let tasks: &[(&str, &str)] = if r.kind == RscKind::Clone && r.promotable {
             &[
                 ("start", "running"),

@@ -53,12 +53,23 @@ pub fn graph_name(u: &Unpacked, r: crate::model::RscId) -> &str {
 /// Operation key (`rsc_task_interval`) of an action.
 pub fn op_key(u: &Unpacked, a: &crate::actions::Action) -> String {
     match a.rsc {
-        Some(r) => format!(
-            "{}_{}_{}",
-            graph_name(u, r),
-            a.cancels.as_deref().unwrap_or(&a.task),
-            a.interval_ms
-        ),
+        Some(r) => {
+            let name = graph_name(u, r);
+            // a notification of an instance known by another name is keyed
+            // by its type and operation under that name
+            if let Some(n) = a.notify.as_deref().filter(|_| name != u.rscs[r].id) {
+                return match n.task() {
+                    "notify" => format!("{name}_{}_notify_{}_0", n.n_type, n.operation),
+                    t => format!("{name}_{t}_0"),
+                };
+            }
+            format!(
+                "{}_{}_{}",
+                name,
+                a.cancels.as_deref().unwrap_or(&a.task),
+                a.interval_ms
+            )
+        }
         None => a.task.clone(),
     }
 }
@@ -94,7 +105,10 @@ pub fn build(acts: &Actions) -> Graph {
         .orderings
         .iter()
         .filter(|o| o.flags & (flags::NO_EDGE | flags::COLOCATION) == 0)
-        .filter_map(|o| Some((*g.index.get(&o.first)?, *g.index.get(&o.then)?)))
+        .filter_map(|o| {
+            let first = crate::notify::graph_first(acts, o.first, o.then);
+            Some((*g.index.get(&first)?, *g.index.get(&o.then)?))
+        })
         .collect();
     edges.sort();
     edges.dedup();
@@ -174,6 +188,13 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
             esc(action)
         );
     }
+    if act.rsc.is_none() && act.task.starts_with("do_shutdown-") {
+        return format!(
+            "<crm_event id=\"{id}\" operation=\"do_shutdown\" operation_key=\"{}\"{}><attributes CRM_meta_op_no_wait=\"true\"/></crm_event>",
+            esc(&act.task),
+            node_attrs
+        );
+    }
     if act.task == "clear_failcount" {
         let r = act.rsc.map(|r| u.rscs[r].id.as_str()).unwrap_or_default();
         return format!(
@@ -183,10 +204,11 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
         );
     }
     let key = op_key(u, act);
+    let attrs = attributes(act);
     if act.pseudo {
         return format!(
-            "<pseudo_event id=\"{id}\" operation=\"{}\" operation_key=\"{}\"{}><attributes/></pseudo_event>",
-            esc(&act.task),
+            "<pseudo_event id=\"{id}\" operation=\"{}\" operation_key=\"{}\"{}>{attrs}</pseudo_event>",
+            esc(act.op_task()),
             esc(&key),
             // only node-level pseudo ops (a guest's fencing) name a node
             if act.rsc.is_none() { node_attrs } else { String::new() }
@@ -211,12 +233,25 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
         })
         .unwrap_or_default();
     format!(
-        "<rsc_op id=\"{id}\" operation=\"{}\" operation_key=\"{}\"{}>{}<attributes/></rsc_op>",
-        esc(&act.task),
+        "<rsc_op id=\"{id}\" operation=\"{}\" operation_key=\"{}\"{}>{}{attrs}</rsc_op>",
+        esc(act.op_task()),
         esc(&key),
         node_attrs,
         prim
     )
+}
+
+/// An action's `<attributes>`: its notification variables as `CRM_meta_*`,
+/// in name order as Pacemaker writes them.
+fn attributes(act: &crate::actions::Action) -> String {
+    let mut vars: Vec<&(String, String)> = act.notify_vars.iter().collect();
+    vars.sort();
+    let mut s = String::from("<attributes");
+    for (k, v) in vars {
+        s.push_str(&format!(" CRM_meta_{}=\"{}\"", esc(k), esc(v)));
+    }
+    s.push_str("/>");
+    s
 }
 
 /// Serialise the graph as `<transition_graph>` XML.

@@ -84,8 +84,11 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     stopped_monitors(b);
     clear_failcounts(b);
     fencing_orders(b);
+    shutdowns(b);
     load_stopped(b);
     anti_colocation_orders(b);
+    let seeds = std::mem::take(&mut b.seeds);
+    crate::notify::add(b, &seeds);
 }
 
 /// Container pseudo ops shown because a member's action is required.
@@ -606,6 +609,69 @@ fn fencing_orders(b: &mut B) {
 }
 
 /// `requires=quorum` (explicitly, or by default for fence devices).
+/// `do_shutdown` of each online cluster node asked to shut down (and not
+/// fenced instead): every stop there that the cluster may carry out becomes
+/// required and precedes it, and it cannot run if one of them cannot. A
+/// DC's shutdown comes after the other nodes' shutdowns and fencing.
+fn shutdowns(b: &mut B) {
+    let u = b.u();
+    let is_dc = |n: NodeId| u.options.dc_uuid.as_deref() == Some(u.nodes[n].id.as_str());
+    let mut others = Vec::new();
+    let mut dc_down = None;
+    for (ni, n) in u.nodes.iter().enumerate() {
+        if !n.online || !n.shutdown || n.kind != NodeKind::Member {
+            continue;
+        }
+        if b.actions
+            .iter()
+            .any(|x| x.fence.as_ref().is_some_and(|(t, _)| *t == ni))
+        {
+            continue;
+        }
+        let task = format!("do_shutdown-{}", n.uname);
+        let sd = b.action(None, &task, Some(ni), false, false, true);
+        let stops: Vec<ActionId> = (0..b.actions.len())
+            .filter(|&x| {
+                let a = &b.actions[x];
+                a.task == "stop"
+                    && a.node == Some(ni)
+                    && a.rsc.is_some_and(|r| {
+                        let r = &u.rscs[r];
+                        r.is_leaf() && (r.managed || r.blocked) && !n.maintenance
+                    })
+            })
+            .collect();
+        for x in stops {
+            b.actions[x].optional = false;
+            if !b.actions[x].runnable {
+                b.actions[sd].runnable = false;
+            }
+            b.order(x, sd, G | flags::OPTIONAL | flags::RUNNABLE_LEFT);
+        }
+        if is_dc(ni) {
+            dc_down = Some(sd);
+        } else {
+            others.push(sd);
+        }
+    }
+    let Some(dc) = dc_down else { return };
+    for o in others {
+        b.order(o, dc, G | flags::OPTIONAL);
+    }
+    let fences: Vec<ActionId> = (0..b.actions.len())
+        .filter(|&i| {
+            b.actions[i].fence.as_ref().is_some_and(|(t, _)| !is_dc(*t)) && !b.actions[i].optional
+        })
+        .collect();
+    if u.options.concurrent_fencing {
+        for f in fences {
+            b.order(f, dc, G | flags::OPTIONAL);
+        }
+    } else if let Some(&last) = fences.last() {
+        b.order(last, dc, G | flags::OPTIONAL);
+    }
+}
+
 fn requires_quorum_only(u: &Unpacked, r: &Rsc) -> bool {
     match r.meta.get("requires").map(String::as_str) {
         Some("quorum") => true,

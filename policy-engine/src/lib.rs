@@ -45,6 +45,7 @@ pub mod graph;
 pub mod graph_ops;
 pub mod history;
 pub mod model;
+pub mod notify;
 pub mod render;
 pub mod rules;
 pub mod score;

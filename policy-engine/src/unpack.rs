@@ -737,26 +737,38 @@ pub fn unpack_with(
     let mut top_xml = Vec::new();
     // remote and guest nodes exist before resources are unpacked, so they
     // count towards clone-max's default
+    // (a bundle's guest nodes only once the bundle has been unpacked: they
+    // count for the clones configured after it)
+    let is_remote = |e: &Element| {
+        e.name == "primitive"
+            && e.attr("class") == Some("ocf")
+            && e.attr("provider") == Some("pacemaker")
+            && e.attr("type") == Some("remote")
+    };
+    let in_bundle = |e: &Element| {
+        e.elements()
+            .filter(|m| m.name == "meta_attributes")
+            .flat_map(|m| m.elements())
+            .any(|nv| nv.attr("name") == Some(crate::bundle::MEMBER_META))
+    };
     let mut node_names: BTreeSet<&str> = nodes.iter().map(|n| n.uname.as_str()).collect();
     if let Some(rs) = conf(root, "resources") {
-        for e in rs.elements().filter(|e| {
-            e.name == "primitive"
-                && e.attr("class") == Some("ocf")
-                && e.attr("provider") == Some("pacemaker")
-                && e.attr("type") == Some("remote")
-        }) {
+        for e in rs.elements().filter(|e| is_remote(e) && !in_bundle(e)) {
             node_names.extend(e.attr("id"));
         }
     }
     node_names.extend(guest_xml.iter().filter_map(|e| e.attr("id")));
-    let n_nodes = node_names.len();
     if let Some(rs) = conf(root, "resources") {
         for e in rs.elements() {
-            if let Some(id) = b.build(e, None, None, n_nodes) {
+            if is_remote(e) && in_bundle(e) {
+                node_names.extend(e.attr("id"));
+            }
+            if let Some(id) = b.build(e, None, None, node_names.len()) {
                 top_xml.push(id);
             }
         }
     }
+    let n_nodes = node_names.len();
     for e in &guest_xml {
         if let Some(id) = b.build(e, None, None, n_nodes) {
             top_xml.push(id);

@@ -578,3 +578,148 @@ fn a_pending_node_blocks_a_new_start_when_fencing_is_on() {
     </cib>"#;
     assert_eq!(summary(cib), vec!["* Start x ( node1 ) blocked"]);
 }
+
+/// The transition graph as (action, sorted inputs) pairs, each action written
+/// `operation_key[@node]`, and the `CRM_meta_notify_*` attributes of each
+/// action.
+type GraphFacts = (
+    Vec<(String, Vec<String>)>,
+    std::collections::BTreeMap<String, Vec<(String, String)>>,
+);
+
+fn graph(cib: &str) -> GraphFacts {
+    let root = cib::xml::parse(cib).expect("test CIB parses");
+    let t = policy_engine::schedule(&root, Some(0)).expect("test CIB schedules");
+    let xml = cib::xml::parse(&policy_engine::graph_xml(&t)).expect("graph XML parses");
+    let key = |e: &cib::xml::Element| {
+        let k = e.attr("operation_key").unwrap_or("?").to_string();
+        match e.attr("on_node") {
+            Some(n) => format!("{k}@{n}"),
+            None => k,
+        }
+    };
+    let mut synapses = Vec::new();
+    let mut vars = std::collections::BTreeMap::new();
+    for s in xml.elements().filter(|e| e.name == "synapse") {
+        let Some(action) = s
+            .elements()
+            .find(|e| e.name == "action_set")
+            .and_then(|a| a.elements().next())
+        else {
+            continue;
+        };
+        let mut inputs: Vec<String> = s
+            .elements()
+            .filter(|e| e.name == "inputs")
+            .flat_map(|i| i.elements())
+            .flat_map(|t| t.elements())
+            .map(key)
+            .collect();
+        inputs.sort();
+        let notify: Vec<(String, String)> = action
+            .elements()
+            .filter(|e| e.name == "attributes")
+            .flat_map(|a| a.attrs.iter())
+            .filter(|(k, _)| k.starts_with("CRM_meta_notify_"))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        vars.insert(key(action), notify);
+        synapses.push((key(action), inputs));
+    }
+    synapses.sort();
+    (synapses, vars)
+}
+
+#[test]
+fn a_notifying_clone_tells_its_instances_before_and_after_a_start() {
+    // web:0 runs on node1; web:1 starts on node2. The running instance
+    // hears of it before and after, the new one only after (checked against
+    // crm_simulate 2.1.5 -G)
+    let resources = r#"
+        <clone id="web-clone">
+          <meta_attributes id="web-clone-meta">
+            <nvpair id="web-clone-notify" name="notify" value="true"/>
+          </meta_attributes>
+          <primitive id="web" class="ocf" provider="heartbeat" type="Dummy"/>
+        </clone>"#;
+    let probed = r#"<lrm_resource id="web" class="ocf" provider="heartbeat" type="Dummy">
+             <lrm_rsc_op id="web_last_0" operation="monitor" call-id="1" rc-code="7"
+               op-status="0" interval="0" transition-key="1:1:7:0d9f3c8e"
+               crm_feature_set="3.16.2" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
+           </lrm_resource>"#;
+    let cib = two_nodes(
+        resources,
+        "",
+        [&started("web", "Dummy", 3, Some(NO_PARAMS_DIGEST)), probed],
+    );
+    let (synapses, vars) = graph(&cib);
+    let s = |a: &str, i: &[&str]| (a.to_string(), i.iter().map(|x| x.to_string()).collect());
+    assert_eq!(
+        synapses,
+        vec![
+            s(
+                "web-clone_confirmed-post_notify_running_0",
+                &[
+                    "web-clone_post_notify_running_0",
+                    "web_post_notify_start_0@node1",
+                    "web_post_notify_start_0@node2",
+                ]
+            ),
+            s(
+                "web-clone_confirmed-pre_notify_start_0",
+                &[
+                    "web-clone_pre_notify_start_0",
+                    "web_pre_notify_start_0@node1",
+                ]
+            ),
+            s(
+                "web-clone_post_notify_running_0",
+                &[
+                    "web-clone_confirmed-pre_notify_start_0",
+                    "web-clone_running_0",
+                ]
+            ),
+            s("web-clone_pre_notify_start_0", &[]),
+            s(
+                "web-clone_running_0",
+                &["web-clone_start_0", "web_start_0@node2"]
+            ),
+            s(
+                "web-clone_start_0",
+                &["web-clone_confirmed-pre_notify_start_0"]
+            ),
+            s(
+                "web_post_notify_start_0@node1",
+                &["web-clone_post_notify_running_0"]
+            ),
+            s(
+                "web_post_notify_start_0@node2",
+                &["web-clone_post_notify_running_0"]
+            ),
+            s(
+                "web_pre_notify_start_0@node1",
+                &["web-clone_pre_notify_start_0"]
+            ),
+            s("web_start_0@node2", &["web-clone_start_0"]),
+        ]
+    );
+    let v: std::collections::BTreeMap<String, String> = vars["web_post_notify_start_0@node2"]
+        .iter()
+        .cloned()
+        .collect();
+    let get = |k: &str| v.get(&format!("CRM_meta_notify_{k}")).map(String::as_str);
+    assert_eq!(get("type"), Some("post"));
+    assert_eq!(get("operation"), Some("start"));
+    assert_eq!(get("key_type"), Some("post"));
+    assert_eq!(get("key_operation"), Some("running"));
+    assert_eq!(get("start_resource"), Some("web:1"));
+    assert_eq!(get("start_uname"), Some("node2"));
+    assert_eq!(get("active_resource"), Some("web:0"));
+    assert_eq!(get("active_uname"), Some("node1"));
+    assert_eq!(get("inactive_resource"), Some("web:1"));
+    assert_eq!(get("stop_resource"), Some(" "));
+    assert_eq!(get("promoted_resource"), Some(" "));
+    assert_eq!(get("available_uname"), Some("node1 node2"));
+    assert_eq!(get("all_uname"), Some("node1 node2"));
+    assert_eq!(v.len(), 25, "every notify variable is set");
+}

@@ -267,6 +267,13 @@ fn executing(t: &Transition) -> String {
                 _ => String::new(),
             };
             s.push_str(&format!("  * Pseudo action:   {}{}\n", op_key(u, act), on));
+        } else if let (None, Some(n), true) =
+            (act.rsc, act.node, act.task.starts_with("do_shutdown-"))
+        {
+            s.push_str(&format!(
+                "  * Cluster action:  do_shutdown on {}\n",
+                u.nodes[n].uname
+            ));
         } else if let (Some(r), Some(n), "clear_failcount") = (act.rsc, act.node, act.task.as_str())
         {
             s.push_str(&format!(
@@ -277,7 +284,7 @@ fn executing(t: &Transition) -> String {
             let task = if act.interval_ms > 0 {
                 format!("{}={}", act.task, act.interval_ms)
             } else {
-                act.task.clone()
+                act.op_task().to_string()
             };
             s.push_str(&format!(
                 "  * Resource action: {:<15} {} on {}\n",
