@@ -1035,15 +1035,18 @@ fn apply_order(
             u.rscs[src].interleave
         };
     if interleave {
-        fl |= 0;
         for &t in &thens {
+            if b.actions[t].rsc == Some(then) {
+                // the clones' own actions stay ordered too; only the
+                // instance pairs carry the ordering's effect
+                for &f in &firsts {
+                    b.order(f, t, flags::GRAPH_ONLY | flags::OPTIONAL);
+                }
+                continue;
+            }
             let Some(tn) = b.actions[t].node else {
                 continue;
             };
-            let tr = b.actions[t].rsc;
-            if tr == Some(then) {
-                continue;
-            }
             let mut fls = Vec::new();
             leaves(&u.rscs, first, &mut fls);
             let fact = fa;

@@ -1158,13 +1158,38 @@ pub fn add_migrations(acts: &mut Actions, summary: &crate::summary::Summary) {
         let Some(&(to, _)) = from_of.get(&tr) else {
             continue;
         };
-        if related(fr, tr) || f.task != t.task || !matches!(t.task.as_str(), "start" | "stop") {
+        if related(fr, tr) {
             continue;
         }
-        match from_of.get(&fr) {
-            Some(&(_, ffrom)) if t.task == "start" => extra.push((ffrom, to)),
-            Some(_) => {}
-            None => extra.push((o.first, to)),
+        // a container's completion stands for its action
+        let first_task = match f.task.as_str() {
+            "running" => "start",
+            "stopped" => "stop",
+            "promoted" => "promote",
+            "demoted" => "demote",
+            t => t,
+        };
+        match (first_task, t.task.as_str()) {
+            ("start", "start") | ("stop", "stop") => match from_of.get(&fr) {
+                Some(&(_, ffrom)) if t.task == "start" => extra.push((ffrom, to)),
+                Some(_) => {}
+                None => extra.push((o.first, to)),
+            },
+            // promote then start, demote then stop: before migrate_to too
+            ("promote", "start") | ("demote", "stop") => extra.push((o.first, to)),
+            _ => {}
+        }
+    }
+    // migrate_to needs what the start needs: fencing first, when the
+    // resource requires it
+    let fences: Vec<ActionId> = (0..actions.len())
+        .filter(|&i| actions[i].fence.is_some() && !actions[i].optional)
+        .collect();
+    for (&r, &(to, _)) in &from_of {
+        if crate::actions::needs_fencing(u, &u.rscs[r]) {
+            for &f in &fences {
+                extra.push((f, to));
+            }
         }
     }
     // orderings meant for non-migrating firsts lose their edge
