@@ -678,27 +678,35 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             for t in resolve_then(&b, o.then, &o.then_action) {
                 b.order(p, t, flags::RUNNABLE_LEFT);
             }
-            continue;
-        }
-        let kind = if o.kind == OrderKind::Mandatory && !o.symmetrical {
-            None
         } else {
-            Some(o.kind)
-        };
-        apply_order(
-            &mut b,
-            o.first,
-            &o.first_action,
-            o.then,
-            &o.then_action,
-            kind,
-            false,
-        );
+            let kind = if o.kind == OrderKind::Mandatory && !o.symmetrical {
+                None
+            } else {
+                Some(o.kind)
+            };
+            apply_order(
+                &mut b,
+                o.first,
+                &o.first_action,
+                o.then,
+                &o.then_action,
+                kind,
+                false,
+            );
+        }
+        // the inverse of a symmetrical order; that of a one-or-more order
+        // only orders (the stops it implies are the instances' own)
         if o.symmetrical && o.kind == OrderKind::Mandatory {
             if let (Some(fa), Some(ta)) =
                 (inverse_task(&o.then_action), inverse_task(&o.first_action))
             {
+                let from = b.orderings.len();
                 apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
+                if o.one_or_more.is_some() {
+                    for x in &mut b.orderings[from..] {
+                        x.flags = flags::GRAPH_ONLY | flags::OPTIONAL | (x.flags & flags::NO_EDGE);
+                    }
+                }
             }
         }
         // an optional order is symmetrical too; its inverse only orders
@@ -1622,6 +1630,8 @@ fn implies_then_applies(b: &B, o: Ordering) -> bool {
         b.actions[f].task == "start" && b.actions[f].rsc.is_some_and(|r| migrating(b.a, r));
     let internal = o.flags & flags::INTERNAL != 0;
     let then_node = b.actions[t].node.or_else(|| group_start_node(b, t));
+    // (its container's completion still waits for it)
+    let first_migrates = first_migrates && !(internal && b.actions[t].pseudo);
     !first_migrates && !then_nowhere && (internal || first_required_on(b, f, then_node))
 }
 
