@@ -656,6 +656,25 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                     }
                 }
             }
+            // a partially active group shuts down in sequence: an active
+            // member after an inactive one stops before the last active
+            // member before it
+            let mut last_active: Option<RscId> = None;
+            for (k, &m) in ch.iter().enumerate() {
+                if u.rscs[m].running_on.is_empty() {
+                    continue;
+                }
+                if let Some(la) = last_active {
+                    if k > 0 && u.rscs[ch[k - 1]].running_on.is_empty() {
+                        for t1 in b.find_all(m, "stop") {
+                            for t0 in b.find_all(la, "stop") {
+                                b.order(t1, t0, flags::OPTIONAL);
+                            }
+                        }
+                    }
+                }
+                last_active = Some(m);
+            }
         }
     }
     // actions on remote and guest nodes follow their connection (and a

@@ -84,6 +84,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     stopped_monitors(b);
     clear_failcounts(b);
     fencing_orders(b);
+    deletes(b);
     shutdowns(b);
     load_stopped(b);
     anti_colocation_orders(b);
@@ -609,6 +610,37 @@ fn fencing_orders(b: &mut B) {
 }
 
 /// `requires=quorum` (explicitly, or by default for fence devices).
+/// A resource whose agent (class, provider or type) changed is removed from
+/// the executor's records (`delete`) on each online, clean node with history
+/// of it, after its stop there and before it starts (Pacemaker's `DeleteRsc`);
+/// not when it has failed.
+fn deletes(b: &mut B) {
+    let u = b.u();
+    for r in 0..u.rscs.len() {
+        let rr = &u.rscs[r];
+        if !rr.is_leaf() || rr.orphan || rr.failed {
+            continue;
+        }
+        let nodes: Vec<NodeId> = rr
+            .history
+            .iter()
+            .filter(|(&n, h)| h.agent_changed && u.nodes[n].online && !u.nodes[n].unclean)
+            .map(|(&n, _)| n)
+            .collect();
+        for n in nodes {
+            let d = new_action(b, r, "delete", 0, n, false, true);
+            for s in b.find_all(r, "stop") {
+                if b.actions[s].node == Some(n) {
+                    b.order(s, d, G | flags::OPTIONAL);
+                }
+            }
+            for s in b.find_all(r, "start") {
+                b.order(d, s, G | flags::OPTIONAL);
+            }
+        }
+    }
+}
+
 /// `do_shutdown` of each online cluster node asked to shut down (and not
 /// fenced instead): every stop there that the cluster may carry out becomes
 /// required and precedes it, and it cannot run if one of them cannot. A
