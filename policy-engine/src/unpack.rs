@@ -2307,6 +2307,8 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
         }
         // read the histories in place (taken out while the resource changes)
         let hist = std::mem::take(&mut u.rscs[ri].history);
+        // nodes where its fail count is in effect
+        let mut failing: BTreeSet<NodeId> = BTreeSet::new();
         for (&nid, h) in &hist {
             let unclean = u.nodes[nid].unclean;
             let guest_reset =
@@ -2417,9 +2419,12 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
                     && now > last_failure + r.failure_timeout;
                 if expired {
                     u.clear_failcounts.push((ri, nid));
-                } else if r.migration_threshold > 0 && count.0 >= r.migration_threshold {
-                    let key = "__fail_limit__";
-                    u.rscs[ri].status_bans.insert(nid, key.into());
+                } else {
+                    failing.insert(nid);
+                    if r.migration_threshold > 0 && count.0 >= r.migration_threshold {
+                        let key = "__fail_limit__";
+                        u.rscs[ri].status_bans.insert(nid, key.into());
+                    }
                 }
             }
         }
@@ -2520,6 +2525,13 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
                     } else {
                         changed.insert(nid);
                     }
+                }
+            }
+            // a failed resource whose definition changed has its fail
+            // count cleared, to be retried fresh (process_rsc_history)
+            for &nid in changed.iter().chain(&reload).chain(&pending_restart) {
+                if failing.contains(&nid) && !u.clear_failcounts.contains(&(ri, nid)) {
+                    u.clear_failcounts.push((ri, nid));
                 }
             }
             let r = &mut u.rscs[ri];
