@@ -531,7 +531,12 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                         if let Some(&p) = b.find_all(ri, "promote").first() {
                             b.order(d, p, flags::INTERNAL);
                             // restart of a promoted instance re-promotes
-                            b.order(stops[k], p, flags::IMPLIES_THEN | flags::INTERNAL);
+                            // (through its start: no edge of its own)
+                            b.order(
+                                stops[k],
+                                p,
+                                flags::IMPLIES_THEN | flags::INTERNAL | flags::NO_EDGE,
+                            );
                         }
                     }
                 }
