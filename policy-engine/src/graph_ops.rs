@@ -610,21 +610,25 @@ fn fencing_orders(b: &mut B) {
 }
 
 /// `requires=quorum` (explicitly, or by default for fence devices).
-/// A resource whose agent (class, provider or type) changed is removed from
-/// the executor's records (`delete`) on each online, clean node with history
-/// of it, after its stop there and before it starts (Pacemaker's `DeleteRsc`);
-/// not when it has failed.
+/// A resource whose agent (class, provider or type) changed, or an orphan,
+/// is removed from the executor's records (`delete`) on each available node
+/// with history of it, after its stop there and before it starts
+/// (Pacemaker's `DeleteRsc`); not when it has failed.
 fn deletes(b: &mut B) {
     let u = b.u();
     for r in 0..u.rscs.len() {
         let rr = &u.rscs[r];
-        if !rr.is_leaf() || rr.orphan || rr.failed {
+        // (an unmanaged resource's delete would be optional)
+        if !rr.is_leaf() || rr.failed || !rr.managed {
             continue;
         }
+        // an orphan's history goes wherever it has some (not a clone
+        // instance's: its history belongs to the clone)
+        let orphan = rr.orphan && !orphan_clone_instance(u, r);
         let nodes: Vec<NodeId> = rr
             .history
             .iter()
-            .filter(|(&n, h)| h.agent_changed && u.nodes[n].online && !u.nodes[n].unclean)
+            .filter(|(&n, h)| (orphan || (!rr.orphan && h.agent_changed)) && u.nodes[n].available())
             .map(|(&n, _)| n)
             .collect();
         for n in nodes {
@@ -854,6 +858,12 @@ fn clear_failcounts(b: &mut B) {
             continue;
         }
         let clear = new_action(b, r, "clear_failcount", 0, n, false, true);
+        // an orphan's, before it stops
+        if u.rscs[r].orphan {
+            for st in b.find_all(r, "stop") {
+                b.order(clear, st, G | flags::OPTIONAL);
+            }
+        }
         // a remote connection's (reconnect interval) waits for any fencing
         // of its node (order_after_remote_fencing)
         let rr = &u.rscs[r];

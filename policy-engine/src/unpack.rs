@@ -2604,6 +2604,31 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
             }
         }
     }
+    // an orphan's fail counts are cleared on every online node where one
+    // is in effect (clear_failcounts_if_orphaned)
+    if u.options.stop_orphan_resources {
+        let now = u.now;
+        for ri in 0..u.rscs.len() {
+            let r = &u.rscs[ri];
+            if !r.orphan || r.parent.is_some() || orphan_clone_instance(u, ri) {
+                continue;
+            }
+            for nid in 0..u.nodes.len() {
+                if !u.nodes[nid].online || u.clear_failcounts.contains(&(ri, nid)) {
+                    continue;
+                }
+                let here = FailureAttrs::of_node(&mut failures, u, nid);
+                let (count, last_failure) = fail_count(u, ri, here, &[]);
+                let r = &u.rscs[ri];
+                let expired = r.failure_timeout > 0
+                    && last_failure > 0
+                    && now > last_failure + r.failure_timeout;
+                if count.0 > 0 && !expired {
+                    u.clear_failcounts.push((ri, nid));
+                }
+            }
+        }
+    }
 }
 
 /// An orphaned remote connection still defines its remote node (Pacemaker's
@@ -3028,6 +3053,20 @@ pub fn clone_of(rscs: &[Rsc], i: RscId) -> Option<RscId> {
         p = rscs[x].parent;
     }
     None
+}
+
+/// An orphan that is an instance of a configured anonymous clone (Pacemaker creates it
+/// inside the clone, where its history belongs to the clone as a whole),
+/// as opposed to a resource no longer configured at all.
+pub fn orphan_clone_instance(u: &Unpacked, ri: RscId) -> bool {
+    let r = &u.rscs[ri];
+    r.orphan
+        && r.id.contains(':')
+        && u.rscs.iter().enumerate().any(|(i, x)| {
+            !x.orphan
+                && x.xml_id == r.xml_id
+                && clone_of(&u.rscs, i).is_some_and(|c| !u.rscs[c].unique)
+        })
 }
 
 fn make_orphan(u: &mut Unpacked, rid: &str, lr: &LrmResource) -> Option<RscId> {
