@@ -789,7 +789,8 @@ fn cancel_orphans(b: &mut B) {
     let u = b.u();
     for l in 0..u.rscs.len() {
         let r = &u.rscs[l];
-        if !r.is_leaf() {
+        // an orphan's history is only deleted (its stop ends its monitors)
+        if !r.is_leaf() || r.orphan {
             continue;
         }
         let rsc_maint =

@@ -3039,7 +3039,11 @@ fn find_history_target(u: &mut Unpacked, nid: NodeId, lr: &LrmResource) -> Optio
         }
     }
     if let Some(&i) = u.rsc_by_id.get(rid) {
-        return u.rscs[i].orphan.then_some(i);
+        // history of a resource that is no longer a primitive belongs to an
+        // orphan of that name
+        if u.rscs[i].is_leaf() {
+            return u.rscs[i].orphan.then_some(i);
+        }
     }
     make_orphan(u, rid, lr)
 }
@@ -3074,7 +3078,13 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &LrmResource) -> Option<RscId> {
         if u.rscs[i].orphan {
             return Some(i);
         }
+        // the name is a configured collective's: the orphan stays out of
+        // the id index, so constraints keep naming the collective
+        if let Some(o) = u.rscs.iter().position(|r| r.orphan && r.id == rid) {
+            return Some(o);
+        }
     }
+    let taken = u.rsc_by_id.contains_key(rid);
     let idx = u.rscs.len();
     let base = rid.split(':').next().unwrap_or(rid).to_string();
     let xml_index = idx + 100_000;
@@ -3089,7 +3099,9 @@ fn make_orphan(u: &mut Unpacked, rid: &str, lr: &LrmResource) -> Option<RscId> {
         forced_stop: true,
         ..Rsc::new(rid.to_string(), base, RscKind::Primitive, None, xml_index)
     });
-    u.rsc_by_id.insert(rid.to_string(), idx);
+    if !taken {
+        u.rsc_by_id.insert(rid.to_string(), idx);
+    }
     u.top_xml.push(idx);
     Some(idx)
 }
