@@ -75,6 +75,7 @@ const G: u32 = flags::GRAPH_ONLY;
 /// Add the graph-only actions and orderings (see the module docs).
 pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     mark_printed(b);
+    pending_starts(b);
     container_brackets(b);
     let probes = add_probes(b);
     probe_before_stops(b, &probes);
@@ -157,6 +158,24 @@ fn mark_printed(b: &mut B) {
                 .any(|&x| !b.actions[x].optional || b.actions[x].printed);
             if any && b.actions[pd].optional {
                 b.actions[pd].printed = true;
+            }
+        }
+    }
+}
+
+/// A start still pending is shown in the graph where the resource is to
+/// run, even when nothing requires it (`create_pending_start`).
+fn pending_starts(b: &mut B) {
+    let u = b.u();
+    for r in 0..u.rscs.len() {
+        let rr = &u.rscs[r];
+        if !rr.is_leaf() || !rr.pending_start || !rr.managed {
+            continue;
+        }
+        let Some(n) = b.a.node[r] else { continue };
+        if let Some(&s) = b.by_key.get(&(Some(r), "start".to_string(), Some(n))) {
+            if b.actions[s].optional {
+                b.actions[s].printed = true;
             }
         }
     }

@@ -1561,10 +1561,8 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
                 "stop" if h.role < Role::Started => h.role = active_role,
                 _ => {}
             }
-            if op.interval_ms > 0 {
-                h.active_recurring
-                    .insert((task.to_string(), op.interval_ms));
-            }
+            // (a recurring op still pending is not known to be active: it
+            // is scheduled again, as process_recurring skips it)
             continue;
         }
         if op.op_status == 1 {
