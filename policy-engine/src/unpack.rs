@@ -1546,6 +1546,7 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
         Role::Started
     };
     let mut failed_monitor: Option<(String, u64)> = None;
+    let mut rescheduled: Vec<(String, u64)> = Vec::new();
     for op in &ops {
         let task = op.task.as_ref();
         let probe = task == "monitor" && op.interval_ms == 0;
@@ -1612,7 +1613,6 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
                     h.role = active_role;
                     h.last_start_call = op.call_id;
                     clear(&mut h);
-                    h.active_recurring.clear();
                 }
                 "migrate_from" => {
                     h.role = active_role;
@@ -1625,7 +1625,6 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
                 "stop" => {
                     h.role = Role::Stopped;
                     clear(&mut h);
-                    h.active_recurring.clear();
                 }
                 "promote" => {
                     h.role = Role::Promoted;
@@ -1647,20 +1646,13 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
                     } else if op.rc == 0 && h.role <= Role::Stopped {
                         h.role = active_role;
                     }
-                    if op.interval_ms > 0 {
-                        h.active_recurring
-                            .insert((task.to_string(), op.interval_ms));
-                        if failed_monitor.as_ref() == Some(&(task.to_string(), op.interval_ms)) {
-                            clear(&mut h);
-                        }
+                    if op.interval_ms > 0
+                        && failed_monitor.as_ref() == Some(&(task.to_string(), op.interval_ms))
+                    {
+                        clear(&mut h);
                     }
                 }
-                _ => {
-                    if op.interval_ms > 0 {
-                        h.active_recurring
-                            .insert((task.to_string(), op.interval_ms));
-                    }
-                }
+                _ => {}
             }
             continue;
         }
@@ -1674,12 +1666,15 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
             && !(keep_monitor_failures && task == "monitor" && op.interval_ms > 0)
             && !unexpired_fail_count
         {
+            // an expired recurring failure is scheduled again (Pacemaker
+            // forces its digest to mismatch)
+            if op.interval_ms > 0 && op.op_digest.is_some() {
+                rescheduled.push((task.to_string(), op.interval_ms));
+            }
             continue;
         }
         if op.interval_ms > 0 {
             failed_monitor = Some((task.to_string(), op.interval_ms));
-            h.active_recurring
-                .insert((task.to_string(), op.interval_ms));
         }
         let cfg = r
             .ops
@@ -1795,8 +1790,44 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
     if h.role == Role::Unknown {
         h.role = Role::Stopped;
     }
+    h.active_recurring = active_recurring(&ops);
+    for k in &rescheduled {
+        h.active_recurring.remove(k);
+    }
     h.ops = ops;
     h
+}
+
+/// The recurring ops known to be active (Pacemaker's `calculate_active_ops`
+/// and `process_recurring`): those recorded since the last start (or all,
+/// when there was neither a start nor a stop), whatever their result, unless
+/// still pending; none when a stop came after the last start.
+fn active_recurring(ops: &[HistOp]) -> BTreeSet<(String, u64)> {
+    let (mut start, mut stop) = (None, None);
+    let (mut implied_monitor, mut implied_clone) = (None, None);
+    for (k, op) in ops.iter().enumerate() {
+        let task = op.task.as_ref();
+        if task == "stop" && op.op_status == 0 {
+            stop = Some(k);
+        } else if task == "start" || task == "migrate_from" {
+            start = Some(k);
+        } else if implied_monitor <= stop && task == "monitor" {
+            if op.rc == 0 || op.rc == 8 {
+                implied_monitor = Some(k);
+            }
+        } else if task == "promote" || task == "demote" {
+            implied_clone = Some(k);
+        }
+    }
+    let start = start.or(implied_clone).or(implied_monitor);
+    if start < stop {
+        return BTreeSet::new();
+    }
+    ops.iter()
+        .enumerate()
+        .filter(|(k, op)| Some(*k) >= start && op.interval_ms > 0 && op.op_status != -1)
+        .map(|(_, op)| (op.task.to_string(), op.interval_ms))
+        .collect()
 }
 
 /// Whether `a` happened after `b`: by call id on the same node, else by
