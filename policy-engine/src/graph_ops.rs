@@ -751,14 +751,9 @@ fn bundle_addr_host<'a>(b: &'a B, r: RscId) -> Option<&'a str> {
 /// Whether the last recorded run of a recurring op on `node` was made with
 /// the parameters configured now (resource parameters plus the op timeout,
 /// Pacemaker's digest for recurring ops); if not, the op is rescheduled.
-fn recurring_digest_ok(
-    r: &Rsc,
-    node: NodeId,
-    name: &str,
-    interval_ms: u64,
-    timeout_ms: Option<u64>,
-    addr_host: Option<&str>,
-) -> bool {
+fn recurring_digest_ok(r: &Rsc, node: NodeId, op_def: &OpDef, addr_host: Option<&str>) -> bool {
+    let (name, interval_ms, timeout_ms) =
+        (op_def.name.as_str(), op_def.interval_ms, op_def.timeout_ms);
     let Some(h) = r.history.get(&node) else {
         return true;
     };
@@ -781,6 +776,10 @@ fn recurring_digest_ok(
         if a == crate::bundle::REMOTE_ADDR_HOST {
             *a = h.to_string();
         }
+    }
+    // the op's own parameters count too
+    for (k, v) in &op_def.params {
+        params.insert(k.clone(), v.clone());
     }
     params.insert(
         "CRM_meta_timeout".into(),
@@ -1074,14 +1073,7 @@ fn add_recurring(b: &mut B) {
             });
             let optional = b.actions[start].optional
                 && active
-                && recurring_digest_ok(
-                    r,
-                    node,
-                    &op.name,
-                    op.interval_ms,
-                    op.timeout_ms,
-                    bundle_addr_host(b, l),
-                );
+                && recurring_digest_ok(r, node, op, bundle_addr_host(b, l));
             let mismatch = match op.role {
                 Some(role) => role != next_role,
                 None => next_role == Role::Promoted,

@@ -110,6 +110,8 @@ pub struct OpDef {
     pub on_fail: Option<OnFail>,
     pub enabled: bool,
     pub timeout_ms: Option<u64>,
+    /// The op's own `instance_attributes` (part of its digest).
+    pub params: BTreeMap<String, String>,
 }
 
 /// What the history of one resource on one node amounts to.
@@ -1248,6 +1250,12 @@ impl<'a, 'b> Builder<'a, 'b> {
                         on_fail: om.get("on-fail").and_then(|v| OnFail::parse(v)),
                         enabled: om.get("enabled").map(|v| is_true(v)).unwrap_or(true),
                         timeout_ms: om.get("timeout").map(|v| parse_interval_ms(v)),
+                        params: {
+                            let mut p = BTreeMap::new();
+                            self.cx
+                                .nvsets(op, "instance_attributes", &rctx, &mut p, false);
+                            p
+                        },
                     });
                 }
                 let r = &mut self.rscs[id];
