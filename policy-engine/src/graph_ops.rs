@@ -842,7 +842,7 @@ fn load_stopped(b: &mut B) {
     }
     let mut ops: BTreeMap<NodeId, ActionId> = BTreeMap::new();
     for l in 0..u.rscs.len() {
-        if !u.rscs[l].is_leaf() {
+        if !u.rscs[l].is_leaf() || u.rscs[l].utilization.is_empty() {
             continue;
         }
         let mut nodes: BTreeSet<NodeId> = b.a.scored.tables[l].keys().copied().collect();
