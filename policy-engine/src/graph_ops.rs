@@ -48,8 +48,17 @@
 //!   stop of their top-level group or clone. Without `concurrent-fencing` the fencing ops of non-DC nodes
 //!   run in node order; the DC's fencing comes after all of them.
 //! * **Load**: with a placement strategy, pseudo op `load_stopped_<node>`
-//!   for each node a resource may use: stops there precede it, it precedes
-//!   starts (and migrations) there.
+//!   for each node a resource with utilization may use: its stops there
+//!   precede it, it precedes its starts (and migrations) there.
+//! * **Delete**: a resource whose agent changed, or an orphan, has its
+//!   history deleted on each available node that has some (after its stop
+//!   there, before its start); not when unmanaged or failed.
+//! * **Shutdown**: `do_shutdown-<node>` for each online cluster node asked
+//!   to shut down and not fenced: every stop there is required and precedes
+//!   it; a DC's shutdown comes after the other nodes' shutdowns and fencing.
+//! * **Pending start**: a start still in flight is shown where the resource
+//!   is to run, even when nothing requires it.
+//! * **Notifications** of clones with `notify=true` ([`crate::notify`]).
 //! * **Live migration** (after the summary has decided which moves are
 //!   migrations): `migrate_to` on the source, then `migrate_from` on the
 //!   target, then the stop on the source; the start becomes a pseudo op
