@@ -582,16 +582,20 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             let seed = crate::notify::seed(&b, ri);
             b.seeds.insert(ri, seed);
         }
-        let tasks: &[(&str, &str)] = if r.kind == RscKind::Clone && r.promotable {
-            &[
-                ("start", "running"),
-                ("stop", "stopped"),
-                ("promote", "promoted"),
-                ("demote", "demoted"),
-            ]
-        } else {
-            &[("start", "running"), ("stop", "stopped")]
-        };
+        // (a group in a promotable clone promotes and demotes as a whole)
+        let promotable_group =
+            is_clone_instance_group && r.parent.is_some_and(|c| u.rscs[c].promotable);
+        let tasks: &[(&str, &str)] =
+            if (r.kind == RscKind::Clone && r.promotable) || promotable_group {
+                &[
+                    ("start", "running"),
+                    ("stop", "stopped"),
+                    ("promote", "promoted"),
+                    ("demote", "demoted"),
+                ]
+            } else {
+                &[("start", "running"), ("stop", "stopped")]
+            };
         for (t, done) in tasks {
             let pa = b.action(Some(ri), t, None, true, true, true);
             let pd = b.action(Some(ri), done, None, true, true, true);
@@ -658,6 +662,18 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                     for t0 in b.find_all(w[0], "stop") {
                         b.order(t1, t0, flags::IMPLIES_FIRST | flags::INTERNAL);
                         b.order(t1, t0, flags::RUNNABLE_LEFT);
+                    }
+                }
+                if promotable_group {
+                    for p1 in b.find_all(w[0], "promote") {
+                        for p2 in b.find_all(w[1], "promote") {
+                            b.order(p1, p2, flags::IMPLIES_THEN | flags::RUNNABLE_LEFT);
+                        }
+                    }
+                    for d1 in b.find_all(w[1], "demote") {
+                        for d0 in b.find_all(w[0], "demote") {
+                            b.order(d1, d0, flags::OPTIONAL);
+                        }
                     }
                 }
             }
