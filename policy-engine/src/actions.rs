@@ -529,7 +529,11 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                     b.order(d, stops[k], flags::IMPLIES_FIRST | flags::INTERNAL);
                     if stays {
                         if let Some(&p) = b.find_all(ri, "promote").first() {
-                            b.order(d, p, flags::INTERNAL);
+                            // demote before promote, per clone instance (a
+                            // cloned group's are ordered as a whole)
+                            if !r.parent.is_some_and(|g| u.rscs[g].kind == RscKind::Group) {
+                                b.order(d, p, flags::INTERNAL);
+                            }
                             // restart of a promoted instance re-promotes
                             // (through its start: no edge of its own)
                             b.order(

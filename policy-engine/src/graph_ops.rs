@@ -219,6 +219,12 @@ fn container_brackets(b: &mut B) {
         if r.kind == RscKind::Clone && r.promotable {
             pairs.extend(promotable);
         }
+        // a promotable clone's instance demotes before it promotes
+        let promotable_instance =
+            r.kind == RscKind::Group && r.parent.is_some_and(|c| u.rscs[c].promotable);
+        if promotable_instance {
+            pairs.push(("demote", "promote"));
+        }
         for &(f, t) in &pairs {
             let fa = b.by_key.get(&(Some(ri), f.to_string(), None)).copied();
             let ta = b.by_key.get(&(Some(ri), t.to_string(), None)).copied();
