@@ -3068,6 +3068,18 @@ fn find_history_target(u: &mut Unpacked, nid: NodeId, lr: &LrmResource) -> Optio
                     let o = make_orphan(u, &name, lr);
                     if let Some(o) = o {
                         u.rscs[o].managed = u.rscs[c].managed;
+                        // an instance of a clone of primitives is the
+                        // clone's own (create_child_clone): its stop is part
+                        // of the clone's
+                        let primitive_clone = u.rscs[c]
+                            .children
+                            .first()
+                            .is_some_and(|&i| u.rscs[i].kind == RscKind::Primitive);
+                        if primitive_clone {
+                            u.rscs[o].parent = Some(c);
+                            u.rscs[c].children.push(o);
+                            u.top_xml.retain(|&x| x != o);
+                        }
                     }
                     return o;
                 }
