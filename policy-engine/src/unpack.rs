@@ -3076,6 +3076,11 @@ fn find_history_target(u: &mut Unpacked, nid: NodeId, lr: &LrmResource) -> Optio
                             .first()
                             .is_some_and(|&i| u.rscs[i].kind == RscKind::Primitive);
                         if primitive_clone {
+                            // a copy of the clone's primitive: its meta
+                            // attributes (requires, ...) apply
+                            let tmpl = u.rscs[c].children[0];
+                            let meta = u.rscs[tmpl].meta.clone();
+                            u.rscs[o].meta = meta;
                             u.rscs[o].parent = Some(c);
                             u.rscs[c].children.push(o);
                             u.top_xml.retain(|&x| x != o);
