@@ -200,10 +200,12 @@ impl<'a> B<'a> {
 pub fn needs_fencing(u: &Unpacked, r: &Rsc) -> bool {
     // a fence device needs fencing only when told so (`requires=fencing`,
     // rsc_defaults included); `unfencing` is reset to quorum for it
+    // (a remote connection requires only quorum unless told otherwise)
     u.options.stonith_enabled
         && match r.meta.get("requires").map(String::as_str) {
             Some("fencing") => true,
-            None | Some("unfencing") => !r.is_stonith(),
+            None => !r.is_stonith() && !is_remote_agent(r),
+            Some("unfencing") => !r.is_stonith(),
             _ => false,
         }
 }

@@ -632,7 +632,10 @@ fn fencing_orders(b: &mut B) {
                     }
                 }
             } else if requires_quorum_only(u, r)
-                && b.a.scored.tables[l].contains_key(&target)
+                && (b.a.scored.tables[l].contains_key(&target)
+                    // (a remote connection's allowed nodes include the
+                    // remote nodes, banned)
+                    || (is_remote_agent(r) && u.nodes[target].kind != NodeKind::Member))
                 && !r.history.contains_key(&target)
             {
                 for x in b.find_all(l, "start") {
@@ -745,7 +748,7 @@ fn shutdowns(b: &mut B) {
 fn requires_quorum_only(u: &Unpacked, r: &Rsc) -> bool {
     match r.meta.get("requires").map(String::as_str) {
         Some("quorum") => true,
-        None => r.is_stonith() || !u.options.stonith_enabled,
+        None => r.is_stonith() || is_remote_agent(r) || !u.options.stonith_enabled,
         _ => false,
     }
 }
