@@ -105,6 +105,35 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
 /// Container pseudo ops shown because a member's action is required.
 fn mark_printed(b: &mut B) {
     let u = b.u();
+    // A one-or-more order (clone-min, require-all=false) on a clone's start
+    // names every instance's start, so Pacemaker creates one even for an
+    // instance that is only stopping; its stop then requires it (it cannot
+    // run), which shows the clone's start and running.
+    for o in u.orders.iter().filter(|o| o.one_or_more.is_some()) {
+        let c = o.first;
+        if o.first_action != "start" || u.rscs[c].kind != RscKind::Clone {
+            continue;
+        }
+        let stopping_only = u.rscs[c].children.iter().any(|&i| {
+            u.rscs[i].is_leaf()
+                && b.a.node[i].is_none()
+                && b.find_all(i, "stop")
+                    .iter()
+                    .any(|&x| !b.actions[x].optional)
+        });
+        // (the clone's start runs only if some instance can)
+        let some_runs = u.rscs[c].children.iter().any(|&i| b.a.node[i].is_some());
+        if !stopping_only || !some_runs {
+            continue;
+        }
+        for t in ["start", "running"] {
+            if let Some(&pa) = b.by_key.get(&(Some(c), t.to_string(), None)) {
+                if b.actions[pa].optional {
+                    b.actions[pa].printed = true;
+                }
+            }
+        }
+    }
     for ri in (0..u.rscs.len()).rev() {
         let r = &u.rscs[ri];
         if r.is_leaf() {
