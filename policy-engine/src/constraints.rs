@@ -473,10 +473,9 @@ fn unpack_order(
             _ => OrderKind::Mandatory,
         },
     };
-    let symmetrical = c
-        .attr("symmetrical")
-        .map(is_true)
-        .unwrap_or(kind != OrderKind::Serialize);
+    // a Serialize order is never symmetrical
+    let symmetrical =
+        c.attr("symmetrical").map(is_true).unwrap_or(true) && kind != OrderKind::Serialize;
     let sets: Vec<&Element> = c
         .elements()
         .filter(|e| e.name == "resource_set")
@@ -559,7 +558,14 @@ fn unpack_order(
             Some(_) => OrderKind::Mandatory,
             None => kind,
         };
-        if sequential {
+        if skind == OrderKind::Serialize {
+            // each member before every later one, never inverted
+            for (i, &f) in members.iter().enumerate() {
+                for &t in &members[i + 1..] {
+                    push(u, f, &action, t, &action, skind, false, None);
+                }
+            }
+        } else if sequential {
             for w in members.windows(2) {
                 push(u, w[0], &action, w[1], &action, skind, symmetrical, None);
             }
