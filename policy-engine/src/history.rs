@@ -40,6 +40,11 @@ pub struct HistOp {
     pub migrate_target: Option<Box<str>>,
     pub secure_params: Option<Box<str>>,
     pub secure_digest: Option<Box<str>>,
+    /// The transition the result came from (`transition-magic`, else
+    /// `transition-key`; -1 when unknown) and a hash of its UUID: they
+    /// place a pending op among completed ones (`sort_op_by_callid`).
+    pub transition: i32,
+    pub transition_uuid: u64,
 }
 
 /// Operation names an entry shares instead of owning a copy.
@@ -59,7 +64,7 @@ const TASKS: [&str; 10] = [
 impl HistOp {
     /// From an `lrm_rsc_op`'s attributes; the first of a repeated name wins.
     pub fn from_attrs<'a>(attrs: impl IntoIterator<Item = (&'a str, &'a str)>) -> HistOp {
-        let mut v: [Option<&str>; 16] = [None; 16];
+        let mut v: [Option<&str>; 17] = [None; 17];
         for (k, val) in attrs {
             let i = match k {
                 "operation" => 0,
@@ -78,12 +83,29 @@ impl HistOp {
                 "crm_feature_set" => 13,
                 "op-secure-params" => 14,
                 "op-secure-digest" => 15,
+                "transition-magic" => 16,
                 _ => continue,
             };
             v[i].get_or_insert(val);
         }
-        let [operation, interval, call_id, rc_code, transition_key, op_status, last_rc_change, last_run, op_digest, restart_digest, force_restart, migrate_source, migrate_target, feature_set, secure_params, secure_digest] =
+        let [operation, interval, call_id, rc_code, transition_key, op_status, last_rc_change, last_run, op_digest, restart_digest, force_restart, migrate_source, migrate_target, feature_set, secure_params, secure_digest, magic] =
             v;
+        // "action:transition:target-rc:uuid", after "status:rc;" in the magic
+        let key = magic
+            .and_then(|m| m.split_once(';').map(|(_, k)| k))
+            .or(transition_key);
+        let (transition, transition_uuid) = key
+            .map(|k| {
+                let mut f = k.splitn(4, ':');
+                let t = f.nth(1).and_then(|t| t.parse().ok()).unwrap_or(-1);
+                let uuid = f.nth(1).unwrap_or("");
+                // FNV-1a: only equality matters
+                let h = uuid.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                (t, h)
+            })
+            .unwrap_or((-1, 0));
         let i = |x: Option<&str>| x.and_then(|v| v.trim().parse::<i64>().ok());
         let text = |x: Option<&str>| x.map(Box::from);
         let operation = operation.unwrap_or("");
@@ -114,6 +136,8 @@ impl HistOp {
             migrate_target: text(migrate_target),
             secure_params: text(secure_params),
             secure_digest: text(secure_digest),
+            transition,
+            transition_uuid,
         }
     }
 }

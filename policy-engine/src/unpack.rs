@@ -1544,6 +1544,28 @@ fn eval_history(r: &Rsc, mut ops: Vec<HistOp>, cx: HistoryCtx) -> NodeHistory {
         let kb = if b.call_id < 0 { i64::MAX } else { b.call_id };
         ka.cmp(&kb).then(a.rc_change.cmp(&b.rc_change))
     });
+    // a pending op from an older transition than a completed one (same
+    // transition UUID) was superseded by it: it goes before it
+    // (sort_op_by_callid)
+    let mut k = 0;
+    while k < ops.len() {
+        let p = &ops[k];
+        if p.call_id >= 0 || p.transition < 0 {
+            k += 1;
+            continue;
+        }
+        let newer = ops.iter().position(|o| {
+            o.call_id >= 0 && o.transition_uuid == p.transition_uuid && o.transition > p.transition
+        });
+        match newer {
+            Some(at) if at < k => {
+                let op = ops.remove(k);
+                ops.insert(at, op);
+                k += 1;
+            }
+            _ => k += 1,
+        }
+    }
     let mut h = NodeHistory {
         role: Role::Unknown,
         ..Default::default()
