@@ -722,7 +722,14 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 }
             }
             for t in resolve_then(&b, o.then, &o.then_action) {
-                b.order(p, t, flags::RUNNABLE_LEFT);
+                // (a container's members follow through its own action)
+                let member = b.actions[t].rsc != Some(o.then);
+                let fl = if member {
+                    flags::RUNNABLE_LEFT | flags::NO_EDGE
+                } else {
+                    flags::RUNNABLE_LEFT
+                };
+                b.order(p, t, fl);
             }
         } else {
             let kind = if o.kind == OrderKind::Mandatory && !o.symmetrical {

@@ -105,6 +105,21 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
 /// Container pseudo ops shown because a member's action is required.
 fn mark_printed(b: &mut B) {
     let u = b.u();
+    // a one-or-more pseudo op is shown when one of its inputs is required
+    // (pe_order_implies_then_printed)
+    let shown: Vec<ActionId> = b
+        .orderings
+        .iter()
+        .filter(|o| o.flags & flags::ONE_OR_MORE != 0)
+        .filter(|o| b.actions[o.then].rsc.is_none() && b.actions[o.then].one_or_more.is_some())
+        .filter(|o| !b.actions[o.first].optional && b.actions[o.first].runnable)
+        .map(|o| o.then)
+        .collect();
+    for p in shown {
+        if b.actions[p].optional {
+            b.actions[p].printed = true;
+        }
+    }
     // A one-or-more order (clone-min, require-all=false) on a clone's start
     // names every instance's start, so Pacemaker creates one even for an
     // instance that is only stopping; its stop then requires it (it cannot
