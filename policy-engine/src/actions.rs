@@ -1036,7 +1036,7 @@ pub(crate) fn resolve_first(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
     b.find_all(rsc, t)
 }
 
-fn resolve_then(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
+pub(crate) fn resolve_then(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
     let u = b.u();
     let r = &u.rscs[rsc];
     let mut out = b.find_all(rsc, task);

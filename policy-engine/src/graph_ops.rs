@@ -532,6 +532,24 @@ fn probe_before_restarts(b: &mut B, probes: &[ActionId]) {
     for o in b.orderings.iter().filter(|o| is_real(o.flags)) {
         succ.entry(o.first).or_default().push((o.then, o.flags));
     }
+    // Pacemaker keeps a configured order on a group or clone at the action
+    // it names (its start, not its running) while probes are ordered
+    for o in &u.orders {
+        if u.rscs[o.first].is_leaf() || o.one_or_more.is_some() {
+            continue;
+        }
+        let Some(&fa) = b.by_key.get(&(Some(o.first), o.first_action.clone(), None)) else {
+            continue;
+        };
+        let fl = if o.kind == OrderKind::Mandatory {
+            flags::IMPLIES_THEN
+        } else {
+            flags::OPTIONAL
+        };
+        for t in crate::actions::resolve_then(b, o.then, &o.then_action) {
+            succ.entry(fa).or_default().push((t, fl));
+        }
+    }
     let mut add: Vec<(ActionId, ActionId)> = Vec::new();
     for &p in probes {
         let Some(pr) = b.actions[p].rsc else { continue };
