@@ -51,8 +51,8 @@
 //!   for each node a resource with utilization may use: its stops there
 //!   precede it, it precedes its starts (and migrations) there.
 //! * **Delete**: a resource whose agent changed, or an orphan, has its
-//!   history deleted on each available node that has some (after its stop
-//!   there, before its start); not when unmanaged or failed.
+//!   history deleted on each available node that has some (after its
+//!   stops, before its start); not when unmanaged or failed.
 //! * **Shutdown**: `do_shutdown-<node>` for each online cluster node asked
 //!   to shut down and not fenced: every stop there is required and precedes
 //!   it; a DC's shutdown comes after the other nodes' shutdowns and fencing.
@@ -711,7 +711,7 @@ fn fencing_orders(b: &mut B) {
 /// `requires=quorum` (explicitly, or by default for fence devices).
 /// A resource whose agent (class, provider or type) changed, or an orphan,
 /// is removed from the executor's records (`delete`) on each available node
-/// with history of it, after its stop there and before it starts
+/// with history of it, after its stops and before it starts
 /// (Pacemaker's `DeleteRsc`); not when it has failed.
 fn deletes(b: &mut B) {
     let u = b.u();
@@ -732,10 +732,9 @@ fn deletes(b: &mut B) {
             .collect();
         for n in nodes {
             let d = new_action(b, r, "delete", 0, n, false, true);
+            // (after its stops anywhere: the order names the resource)
             for s in b.find_all(r, "stop") {
-                if b.actions[s].node == Some(n) {
-                    b.order(s, d, G | flags::OPTIONAL);
-                }
+                b.order(s, d, G | flags::OPTIONAL);
             }
             for s in b.find_all(r, "start") {
                 b.order(d, s, G | flags::OPTIONAL);
