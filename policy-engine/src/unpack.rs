@@ -3098,15 +3098,16 @@ fn find_history_target(u: &mut Unpacked, nid: NodeId, lr: &LrmResource) -> Optio
                         // an instance of a clone of primitives is the
                         // clone's own (create_child_clone): its stop is part
                         // of the clone's
-                        let primitive_clone = u.rscs[c]
-                            .children
-                            .first()
-                            .is_some_and(|&i| u.rscs[i].kind == RscKind::Primitive);
+                        let primitive_clone =
+                            u.rscs[c].params.get("#child-xml-id").map(String::as_str) == Some(base);
                         if primitive_clone {
                             // a copy of the clone's primitive: its meta
-                            // attributes (requires, ...) apply
-                            let tmpl = u.rscs[c].children[0];
-                            let meta = u.rscs[tmpl].meta.clone();
+                            // attributes (requires, ...) apply (the clone's
+                            // own when it has no instance at all)
+                            let meta = match u.rscs[c].children.first() {
+                                Some(&tmpl) => u.rscs[tmpl].meta.clone(),
+                                None => u.rscs[c].meta.clone(),
+                            };
                             u.rscs[o].meta = meta;
                             u.rscs[o].parent = Some(c);
                             u.rscs[c].children.push(o);
@@ -3145,6 +3146,9 @@ pub fn clone_of(rscs: &[Rsc], i: RscId) -> Option<RscId> {
 /// as opposed to a resource no longer configured at all.
 pub fn orphan_clone_instance(u: &Unpacked, ri: RscId) -> bool {
     let r = &u.rscs[ri];
+    if r.orphan && clone_of(&u.rscs, ri).is_some_and(|c| !u.rscs[c].unique) {
+        return true;
+    }
     r.orphan
         && r.id.contains(':')
         && u.rscs.iter().enumerate().any(|(i, x)| {
