@@ -1005,14 +1005,25 @@ fn stopped_monitors(b: &mut B) {
                 continue;
             }
             for n in 0..u.nodes.len() {
-                if Some(n) == assigned {
-                    continue;
-                }
                 let node = &u.nodes[n];
                 let active = r.history.get(&n).is_some_and(|h| {
                     h.active_recurring
                         .contains(&(op.name.clone(), op.interval_ms))
                 });
+                if Some(n) == assigned {
+                    // where it is to run, an active one is cancelled before
+                    // it starts (cancel_if_running)
+                    if active {
+                        let c = new_action(b, l, "cancel", op.interval_ms, n, false, true);
+                        b.actions[c].cancels = Some(op.name.clone());
+                        if matches!(b.a.next_role[l], Role::Started | Role::Unpromoted) {
+                            for s in b.find_all(l, "start") {
+                                b.order(c, s, G | flags::RUNNABLE_LEFT);
+                            }
+                        }
+                    }
+                    continue;
+                }
                 let stops: Vec<ActionId> = b
                     .find_all(l, "stop")
                     .into_iter()
