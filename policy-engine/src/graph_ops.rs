@@ -345,7 +345,18 @@ pub(crate) fn discovery_allowed(u: &Unpacked, l: RscId, n: NodeId) -> bool {
 fn known_on(u: &Unpacked, r: RscId, n: NodeId) -> bool {
     let mut ls = Vec::new();
     leaves(&u.rscs, r, &mut ls);
-    ls.iter().any(|&l| u.rscs[l].history.contains_key(&n))
+    ls.iter().any(|&l| state_known(&u.rscs[l], n))
+}
+
+/// The resource's state on the node is known from its history: some entry
+/// other than a probe still pending (that one is probed again).
+fn state_known(r: &Rsc, n: NodeId) -> bool {
+    r.history.get(&n).is_some_and(|h| {
+        h.ops.is_empty()
+            || h.ops
+                .iter()
+                .any(|o| !(o.op_status == -1 && o.task == "monitor" && o.interval_ms == 0))
+    })
 }
 
 fn is_remote_connection(u: &Unpacked, r: RscId) -> bool {
@@ -427,7 +438,7 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
             return;
         }
     }
-    if rr.orphan || rr.history.contains_key(&n) || !discovery_allowed(u, r, n) {
+    if rr.orphan || state_known(rr, n) || !discovery_allowed(u, r, n) {
         return;
     }
     let p = new_action(b, r, "monitor", 0, n, false, true);
