@@ -998,11 +998,7 @@ fn stopped_monitors(b: &mut B) {
     let u = b.u();
     for l in 0..u.rscs.len() {
         let r = &u.rscs[l];
-        if !r.is_leaf()
-            || r.blocked
-            || !r.managed
-            || clone_of(&u.rscs, l).is_some_and(|c| !u.rscs[c].unique)
-        {
+        if !r.is_leaf() || r.blocked || clone_of(&u.rscs, l).is_some_and(|c| !u.rscs[c].unique) {
             continue;
         }
         let maint =
@@ -1201,7 +1197,9 @@ fn add_recurring(b: &mut B) {
                 continue;
             }
             let n = &u.nodes[node];
-            let runnable = b.actions[start].runnable && n.online && !n.unclean;
+            // (an unmanaged resource's start is optional but runnable for
+            // Pacemaker: its monitors still run)
+            let runnable = (b.actions[start].runnable || !r.managed) && n.online && !n.unclean;
             let m = new_action(b, l, &op.name, op.interval_ms, node, optional, runnable);
             if r.managed {
                 b.order(start, m, G | flags::IMPLIES_THEN | flags::RUNNABLE_LEFT);
