@@ -1448,11 +1448,11 @@ fn unpack_node_states(cx: &Ctx, u: &mut Unpacked) {
                     n.pending = true;
                 }
             }
-        } else if shutdown && crmd_ok {
-            // shutting down with its controller up: online, whatever the
-            // membership says (Pacemaker takes a shutting-down node's
-            // controller state as its state)
-            n.online = true;
+        } else if shutdown && (crmd_ok || in_ccm.is_some()) {
+            // shutting down: online exactly when its controller is up,
+            // whatever the membership says (Pacemaker takes a shutting-down
+            // node's controller state as its state)
+            n.online = crmd_ok;
         } else if in_ccm.is_none() {
             n.unclean = true;
             n.fence_reason = Some("peer has not been seen by the cluster".into());
