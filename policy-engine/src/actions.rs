@@ -1111,10 +1111,44 @@ fn apply_order(
             let mut fls = Vec::new();
             leaves(&u.rscs, first, &mut fls);
             let fact = fa;
+            // a cloned group's instances are ordered as wholes in the
+            // graph (the first instance's completion, the then instance's
+            // own action); its members carry the effect only
+            let group_of = |r: Option<RscId>| {
+                r.and_then(|r| u.rscs[r].parent)
+                    .filter(|&g| u.rscs[g].kind == RscKind::Group)
+            };
+            let then_group = group_of(b.actions[t].rsc);
             for l in fls {
                 for f in b.find_all(l, fact) {
-                    if b.actions[f].node == Some(tn) {
+                    if b.actions[f].node != Some(tn) {
+                        continue;
+                    }
+                    let first_group = group_of(b.actions[f].rsc);
+                    if first_group.is_none() && then_group.is_none() {
                         b.order(f, t, fl);
+                        continue;
+                    }
+                    b.order(f, t, fl | flags::NO_EDGE);
+                    let gf = match first_group {
+                        Some(g) => {
+                            let done = match fact {
+                                "start" => "running",
+                                "stop" => "stopped",
+                                "promote" => "promoted",
+                                "demote" => "demoted",
+                                x => x,
+                            };
+                            b.by_key.get(&(Some(g), done.to_string(), None)).copied()
+                        }
+                        None => Some(f),
+                    };
+                    let gt = match then_group {
+                        Some(g) => b.by_key.get(&(Some(g), ta.to_string(), None)).copied(),
+                        None => Some(t),
+                    };
+                    if let (Some(gf), Some(gt)) = (gf, gt) {
+                        b.order(gf, gt, flags::GRAPH_ONLY | flags::OPTIONAL);
                     }
                 }
             }
