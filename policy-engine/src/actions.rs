@@ -1119,7 +1119,22 @@ fn apply_order(
                     .filter(|&g| u.rscs[g].kind == RscKind::Group)
             };
             let then_group = group_of(b.actions[t].rsc);
+            // only the first instance placed on that node pairs with it
+            // (find_compatible_child)
+            let top_of = |l: RscId| match u.rscs[l].parent {
+                Some(g) if u.rscs[g].kind == RscKind::Group => g,
+                _ => l,
+            };
+            let paired = fls.iter().copied().find(|&l| {
+                b.find_all(l, fact)
+                    .iter()
+                    .any(|&f| b.actions[f].node == Some(tn))
+            });
+            let paired = paired.map(top_of);
             for l in fls {
+                if Some(top_of(l)) != paired {
+                    continue;
+                }
                 for f in b.find_all(l, fact) {
                     if b.actions[f].node != Some(tn) {
                         continue;
