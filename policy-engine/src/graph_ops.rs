@@ -858,8 +858,10 @@ fn recurring_digest_ok(r: &Rsc, node: NodeId, op_def: &OpDef, addr_host: Option<
     let Some(d) = &op.op_digest else {
         return true;
     };
+    // a digest made with an old recipe never matches today's: the op is
+    // scheduled again
     if !crate::digest::comparable(op) {
-        return true;
+        return false;
     }
     let mut params = crate::digest::resource_params(r);
     if let (Some(a), Some(h)) = (params.get_mut("addr"), addr_host) {
