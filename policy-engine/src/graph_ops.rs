@@ -87,8 +87,10 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     pending_starts(b);
     container_brackets(b);
     let probes = add_probes(b);
-    probe_before_stops(b, &probes);
+    // (restart orderings first: they follow only what the probes were
+    // ordered before originally, as pcmk__order_probes does)
     probe_before_restarts(b, &probes);
+    probe_before_stops(b, &probes);
     add_recurring(b);
     cancel_orphans(b);
     stopped_monitors(b);
