@@ -394,7 +394,9 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         for &d in &r.dangling_migrations {
             let node = &u.nodes[d];
             if node.online && !node.unclean {
-                b.action(Some(ri), "stop", Some(d), false, false, true);
+                let s = b.action(Some(ri), "stop", Some(d), false, false, true);
+                // (its own stop-then-start ordering names every stop)
+                b.order(s, start, flags::GRAPH_ONLY | flags::OPTIONAL);
             }
         }
         // a stopping resource outside a clone has no start of its own: only
