@@ -96,6 +96,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     stopped_monitors(b);
     clear_failcounts(b);
     fencing_orders(b);
+    pending_migration_stops(b);
     deletes(b);
     shutdowns(b);
     load_stopped(b);
@@ -722,6 +723,35 @@ fn fencing_orders(b: &mut B) {
 }
 
 /// `requires=quorum` (explicitly, or by default for fence devices).
+/// A `migrate_to` still pending may have started the resource on its target:
+/// it is stopped there (before it starts anywhere), as Pacemaker forces.
+fn pending_migration_stops(b: &mut B) {
+    let u = b.u();
+    for r in 0..u.rscs.len() {
+        let rr = &u.rscs[r];
+        if !rr.is_leaf() {
+            continue;
+        }
+        let targets: Vec<NodeId> = rr
+            .history
+            .values()
+            .flat_map(|h| h.ops.iter())
+            .filter(|o| o.task == "migrate_to" && o.op_status == -1)
+            .filter_map(|o| o.migrate_target.as_deref())
+            .filter_map(|t| u.nodes.iter().position(|n| n.uname == t))
+            .collect();
+        for t in targets {
+            let node = &u.nodes[t];
+            let runnable = node.online && !node.unclean;
+            let s = new_action(b, r, "stop", 0, t, false, runnable);
+            b.actions[s].optional = false;
+            for st in b.find_all(r, "start") {
+                b.order(s, st, G | flags::OPTIONAL);
+            }
+        }
+    }
+}
+
 /// A resource whose agent (class, provider or type) changed, or an orphan,
 /// is removed from the executor's records (`delete`) on each available node
 /// with history of it, after its stops and before it starts
