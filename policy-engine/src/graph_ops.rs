@@ -976,8 +976,9 @@ fn load_stopped(b: &mut B) {
                 let task = format!("load_stopped_{}", u.nodes[n].uname);
                 b.action(None, &task, None, true, false, true)
             });
+            // (stops only where it is active: not a dangling migration's)
             for x in b.find_all(l, "stop") {
-                if b.actions[x].node == Some(n) {
+                if b.actions[x].node == Some(n) && u.rscs[l].running_on.contains(&n) {
                     b.order(x, op, G | flags::OPTIONAL);
                 }
             }
