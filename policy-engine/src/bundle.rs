@@ -322,6 +322,18 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
             ),
             (BUNDLE_META, &bid),
         ];
+        // the inner primitive's `notify` makes its clone notify (the
+        // generated clone has no meta attributes of its own to say so)
+        let notify = p
+            .elements()
+            .filter(|e| e.name == "meta_attributes")
+            .flat_map(|m| m.elements().filter(|e| e.name == "nvpair"))
+            .find(|nv| nv.attr("name") == Some("notify"))
+            .and_then(|nv| nv.attr("value"))
+            .map(str::to_string);
+        if let Some(v) = &notify {
+            extra.push(("notify", v));
+        }
         if promoted_max > 0 {
             extra.push(("promotable", "true"));
             extra.push(("promoted-max", &pm));
