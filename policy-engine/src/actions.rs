@@ -41,6 +41,9 @@ pub struct Action {
     /// the action carries: a notification's, or those of the notifications
     /// of the collective action an instance's own action belongs to.
     pub notify_vars: Vec<(String, String)>,
+    /// For a bundle's own pseudo action (which has no `rsc`): the bundle's
+    /// id ([`crate::bundle::create_actions`]).
+    pub bundle: Option<String>,
 }
 
 impl Action {
@@ -406,10 +409,14 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         let start_on_demand = next.is_none()
             && !stops.is_empty()
             && clone_of(&u.rscs, ri).is_none()
-            && !u
-                .orders
-                .iter()
-                .any(|o| o.first == ri && o.first_action == "start");
+            && !u.orders.iter().any(|o| {
+                let names = match &o.first_bundle {
+                    // an order naming a bundle starts from each container
+                    Some(bid) => r.meta.get(crate::bundle::CONTAINER_META) == Some(bid),
+                    None => o.first == ri,
+                };
+                names && o.first_action == "start"
+            });
         if next.is_none() {
             for &s in &stops {
                 b.actions[s].optional = false;
@@ -706,11 +713,15 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
     }
+    // bundles' own pseudo actions, once their inner clones' exist
+    crate::bundle::create_actions(&mut b);
     // actions on remote and guest nodes follow their connection (and a
     // guest's container): Pacemaker's remote connection orderings
     remote_orderings(&mut b);
     // configured orderings
     for o in &u.orders {
+        let first = (o.first, o.first_bundle.as_deref());
+        let then = (o.then, o.then_bundle.as_deref());
         if let Some((name, min)) = &o.one_or_more {
             // clone-min / require-all=false: a pseudo action runnable once
             // `min` of the first side's actions are
@@ -741,9 +752,9 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             };
             apply_order(
                 &mut b,
-                o.first,
+                first,
                 &o.first_action,
-                o.then,
+                then,
                 &o.then_action,
                 kind,
                 false,
@@ -756,7 +767,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 (inverse_task(&o.then_action), inverse_task(&o.first_action))
             {
                 let from = b.orderings.len();
-                apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
+                apply_order(&mut b, then, fa, first, ta, Some(o.kind), true);
                 if o.one_or_more.is_some() {
                     for x in &mut b.orderings[from..] {
                         x.flags = flags::GRAPH_ONLY | flags::OPTIONAL | (x.flags & flags::NO_EDGE);
@@ -771,7 +782,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 (inverse_task(&o.then_action), inverse_task(&o.first_action))
             {
                 let from = b.orderings.len();
-                apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
+                apply_order(&mut b, then, fa, first, ta, Some(o.kind), true);
                 for x in &mut b.orderings[from..] {
                     x.flags |= flags::GRAPH_ONLY | flags::FIRST_NON_MIGRATABLE;
                 }
@@ -1052,11 +1063,15 @@ pub(crate) fn resolve_then(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
     out
 }
 
+/// One side of a configured ordering: a resource, or (the id given) a
+/// bundle, for which the resource is its first container.
+type Side<'s> = (RscId, Option<&'s str>);
+
 fn apply_order(
     b: &mut B,
-    first: RscId,
+    (first, first_bundle): Side,
     fa: &str,
-    then: RscId,
+    (then, then_bundle): Side,
     ta: &str,
     kind: Option<OrderKind>,
     inverse: bool,
@@ -1085,7 +1100,40 @@ fn apply_order(
             flags::IMPLIES_THEN
         };
     }
-    let firsts = resolve_first(b, first, fa);
+    let firsts = match first_bundle {
+        // a bundle's collective action is complete with its "done" pseudo
+        // action, as a clone's is
+        Some(bid) => b
+            .by_key
+            .get(&crate::bundle::action_key(
+                bid,
+                crate::bundle::done_task(fa),
+            ))
+            .copied()
+            .into_iter()
+            .collect(),
+        None => resolve_first(b, first, fa),
+    };
+    // (Pacemaker's pcmk__multi_update_actions) an ordering before a bundle's
+    // action also applies to its containers' actions, through no edge
+    if let Some(bid) = then_bundle {
+        let Some(&pa) = b.by_key.get(&crate::bundle::action_key(bid, ta)) else {
+            return;
+        };
+        let mut members = Vec::new();
+        if matches!(ta, "start" | "stop") {
+            for (k, _) in crate::bundle::replicas(u, bid).unwrap_or_default() {
+                members.extend(b.find_all(k, ta));
+            }
+        }
+        for &f in &firsts {
+            b.order(f, pa, fl);
+            for &t in &members {
+                b.order(f, t, fl | flags::NO_EDGE);
+            }
+        }
+        return;
+    }
     let thens = resolve_then(b, then, ta);
     // interleave: pair clone instances on the same node
     let interleave =
@@ -1221,6 +1269,9 @@ fn rsc_label(u: &Unpacked, a: &Action) -> String {
             format!("{} notified", u.rscs[r].id)
         }
         Some(r) => format!("{} {}", u.rscs[r].id, a.task),
+        None if a.bundle.is_some() => {
+            format!("{} {}", a.bundle.as_deref().unwrap_or(""), a.task)
+        }
         None if a.fence.is_some() => "stonith".to_string(),
         None => a.task.clone(),
     }

@@ -70,7 +70,10 @@ pub fn op_key(u: &Unpacked, a: &crate::actions::Action) -> String {
                 a.interval_ms
             )
         }
-        None => a.task.clone(),
+        None => match &a.bundle {
+            Some(bid) => format!("{bid}_{}_0", a.task),
+            None => a.task.clone(),
+        },
     }
 }
 
@@ -211,7 +214,7 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
             esc(act.op_task()),
             esc(&key),
             // only node-level pseudo ops (a guest's fencing) name a node
-            if act.rsc.is_none() { node_attrs } else { String::new() }
+            if act.rsc.is_none() && act.bundle.is_none() { node_attrs } else { String::new() }
         );
     }
     let prim = act

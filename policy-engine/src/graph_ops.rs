@@ -87,6 +87,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     pending_starts(b);
     container_brackets(b);
     let probes = add_probes(b);
+    crate::bundle::graph_orderings(b, &probes);
     // (restart orderings first: they follow only what the probes were
     // ordered before originally, as pcmk__order_probes does)
     probe_before_restarts(b, &probes);

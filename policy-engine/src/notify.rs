@@ -134,14 +134,18 @@ pub(crate) fn seed(b: &B, c: RscId) -> Seed {
 pub fn graph_first(acts: &crate::actions::Actions, first: ActionId, then: ActionId) -> ActionId {
     let u = &acts.assigned.scored.unpacked;
     let (f, t) = (&acts.actions[first], &acts.actions[then]);
-    let (Some(c), Some(tr)) = (f.rsc, t.rsc) else {
+    let Some(c) = f.rsc else {
         return first;
     };
-    if !f.pseudo || f.notify.is_some() || f.node.is_some() || !notifies(u, c) || tr == c {
+    if !f.pseudo || f.notify.is_some() || f.node.is_some() || !notifies(u, c) {
         return first;
     }
-    if ancestors(u, tr).contains(&c) {
-        return first;
+    // a bundle's own action is another resource's (its inner clone is not
+    // its child here)
+    match t.rsc {
+        Some(tr) if tr == c || ancestors(u, tr).contains(&c) => return first,
+        None if t.bundle.is_none() => return first,
+        _ => {}
     }
     let done = match f.task.as_str() {
         "start" | "running" => "running",
