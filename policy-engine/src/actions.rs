@@ -994,6 +994,26 @@ fn remote_orderings(b: &mut B) {
                 }
             }
         }
+        // on a guest node, stops and demotes happen before the connection
+        // stops, unless the failed container implies them
+        // (apply_container_ordering): an edge only
+        let mut downs = b.find_all(ri, "stop");
+        downs.extend(b.find_all(ri, "demote"));
+        for x in downs {
+            let Some(n) = b.actions[x].node else { continue };
+            if u.nodes[n].kind != NodeKind::Guest || b.actions[x].pseudo {
+                continue;
+            }
+            let Some(c) = remote_connection(u, n) else {
+                continue;
+            };
+            if container_of(u, c).is_some_and(|k| u.rscs[k].failed) {
+                continue;
+            }
+            for cs in b.find_all(c, "stop") {
+                b.order(x, cs, flags::OPTIONAL | flags::REMOTE);
+            }
+        }
         for x in b.find_all(ri, "stop") {
             let Some(n) = b.actions[x].node else { continue };
             if u.nodes[n].kind != NodeKind::Remote || b.actions[x].pseudo {
@@ -1855,7 +1875,7 @@ fn require_then(b: &mut B, o: Ordering) {
 
 /// A managed, healthy resource with allow-migrate moving between two clean,
 /// online nodes (its start will be a migration).
-fn migrating(a: &Assigned, r: RscId) -> bool {
+pub(crate) fn migrating(a: &Assigned, r: RscId) -> bool {
     let u = &a.scored.unpacked;
     let rr = &u.rscs[r];
     if !allow_migrate(rr)

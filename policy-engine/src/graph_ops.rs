@@ -95,6 +95,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     add_recurring(b);
     cancel_orphans(b);
     stopped_monitors(b);
+    remote_monitor_orders(b);
     clear_failcounts(b);
     fencing_orders(b);
     pending_migration_stops(b);
@@ -526,6 +527,11 @@ fn probe_before_stops(b: &mut B, probes: &[ActionId]) {
             continue;
         };
         if f.task != "stop" || fr == tr {
+            continue;
+        }
+        // not for a resource inside a stopping container: the probe could
+        // come after the container starts again (a transition loop)
+        if t.task == "stop" && container_of(u, fr) == Some(tr) {
             continue;
         }
         if let Some(ps) = by_rsc.get(&fr) {
@@ -1247,6 +1253,59 @@ fn add_recurring(b: &mut B) {
                         b.order(x, m, G | flags::OPTIONAL | flags::RUNNABLE_LEFT);
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Monitors on a remote or guest node wait for its connection to start
+/// (Pacemaker's `apply_remote_ordering`, `apply_container_ordering`); a
+/// recurring one is rescheduled when the connection starts. A probe on a
+/// remote node whose connection is going away for good comes before the
+/// connection stops instead.
+fn remote_monitor_orders(b: &mut B) {
+    let u = b.u();
+    for x in 0..b.actions.len() {
+        let a = &b.actions[x];
+        let (Some(l), Some(n)) = (a.rsc, a.node) else {
+            continue;
+        };
+        if a.pseudo || u.nodes[n].kind == NodeKind::Member || a.notify.is_some() {
+            continue;
+        }
+        let recurring = a.interval_ms > 0;
+        let guest = u.nodes[n].kind == NodeKind::Guest;
+        let is_monitor = a.task == "monitor";
+        if !(is_monitor || (a.task == "cancel" && !guest)) {
+            continue;
+        }
+        let Some(c) = remote_connection(u, n) else {
+            continue;
+        };
+        if c == l {
+            continue;
+        }
+        let leaving = !guest
+            && !recurring
+            && !u.rscs[c].running_on.is_empty()
+            && (b.a.node[c].is_none() || b.a.next_role[c] == Role::Stopped);
+        if leaving {
+            for cs in b.find_all(c, "stop") {
+                b.order(x, cs, G | flags::RUNNABLE_LEFT);
+            }
+            continue;
+        }
+        for cs in b.find_all(c, "start") {
+            b.order(cs, x, G | flags::OPTIONAL);
+            let s = &b.actions[cs];
+            // (a migrating connection's start becomes a pseudo action)
+            if recurring
+                && !s.optional
+                && s.runnable
+                && s.node.is_some()
+                && !crate::actions::migrating(b.a, c)
+            {
+                b.actions[x].optional = false;
             }
         }
     }
