@@ -370,7 +370,19 @@ fn is_remote_connection(u: &Unpacked, r: RscId) -> bool {
         .any(|n| n.kind != NodeKind::Member && n.remote_rsc.as_deref() == Some(&u.rscs[r].id))
 }
 
-fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
+/// Probes of `r` on node `n`. On a guest node whose container is stopped
+/// (`guest` = its container, `true`) or will stop (`false`) nothing is
+/// probed: what would be is recorded in `pending` as (container, stopped,
+/// top-level resource) for [`add_probes`] to order (Pacemaker's
+/// `pcmk__probe_rsc_on_node`).
+fn probe_rsc(
+    b: &mut B,
+    r: RscId,
+    n: NodeId,
+    out: &mut Vec<ActionId>,
+    guest: Option<(RscId, bool)>,
+    pending: &mut Vec<(RscId, bool, RscId)>,
+) {
     let u = b.u();
     let rr = &u.rscs[r];
     let node = &u.nodes[n];
@@ -393,7 +405,7 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
     match rr.kind {
         RscKind::Group => {
             for c in rr.children.clone() {
-                probe_rsc(b, c, n, out);
+                probe_rsc(b, c, n, out, guest, pending);
             }
             return;
         }
@@ -402,14 +414,14 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
             // guest node only (pcmk__bundle_create_probe)
             for c in rr.children.clone() {
                 if crate::bundle::instance_guest(u, c) == Some(n) {
-                    probe_rsc(b, c, n, out);
+                    probe_rsc(b, c, n, out, guest, pending);
                 }
             }
             return;
         }
         RscKind::Clone if rr.unique => {
             for c in rr.children.clone() {
-                probe_rsc(b, c, n, out);
+                probe_rsc(b, c, n, out, guest, pending);
             }
             return;
         }
@@ -422,7 +434,7 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
                 .or_else(|| ch.iter().copied().find(|&c| b.a.node[c] == Some(n)))
                 .or_else(|| ch.first().copied());
             if let Some(c) = pick {
-                probe_rsc(b, c, n, out);
+                probe_rsc(b, c, n, out, guest, pending);
             }
             return;
         }
@@ -446,8 +458,22 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
     if rr.orphan || state_known(rr, n) || !discovery_allowed(u, r, n) {
         return;
     }
+    if let Some((k, stopped)) = guest {
+        // the resource's top-level start waits for the container's probes
+        // (or stop) instead
+        let top = *ancestors(u, r).last().unwrap_or(&r);
+        pending.push((k, stopped, top));
+        return;
+    }
     let p = new_action(b, r, "monitor", 0, n, false, true);
     out.push(p);
+    // (pe_order_probe) a bundle connection is probed after its container
+    // starts
+    if let Some(k) = container_of(u, r).filter(|&k| crate::bundle::member_of(u, k).is_some()) {
+        for ks in b.find_all(k, "start") {
+            b.order(ks, p, G | flags::OPTIONAL);
+        }
+    }
     let top = clone_of(&u.rscs, r).unwrap_or(r);
     for s in b.find_all(top, "start") {
         b.order(p, s, G | flags::OPTIONAL);
@@ -457,12 +483,14 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
 fn add_probes(b: &mut B) -> Vec<ActionId> {
     let u = b.u();
     let mut out = Vec::new();
+    let mut pending = Vec::new();
     for (ni, n) in u.nodes.iter().enumerate() {
         if !n.online || n.unclean || n.pending {
             continue;
         }
         // nothing can be active on a guest node whose container is stopped
         // or will stop (or move): no probes there
+        let mut guest = None;
         if n.kind == NodeKind::Guest {
             if let Some(k) = crate::actions::guest_container(u, ni) {
                 let kr = &u.rscs[k];
@@ -472,14 +500,42 @@ fn add_probes(b: &mut B) -> Vec<ActionId> {
                     || next.is_none()
                     || b.a.next_role[k] == Role::Stopped
                     || next.is_some_and(|x| !kr.running_on.contains(&x));
-                if kr.running_on.is_empty() || stops {
-                    continue;
+                if kr.running_on.is_empty() {
+                    guest = Some((k, true));
+                } else if stops {
+                    guest = Some((k, false));
                 }
             }
         }
         for ri in 0..u.rscs.len() {
             if u.rscs[ri].parent.is_none() {
-                probe_rsc(b, ri, ni, &mut out);
+                probe_rsc(b, ri, ni, &mut out, guest, &mut pending);
+            }
+        }
+    }
+    // a stopped guest's container is probed (a stopping one stopped)
+    // before what would have been probed on the guest starts
+    for (k, stopped, top) in pending {
+        let firsts: Vec<ActionId> = if stopped {
+            out.iter()
+                .copied()
+                .filter(|&p| b.actions[p].rsc == Some(k))
+                .collect()
+        } else {
+            b.find_all(k, "stop")
+        };
+        let thens: Vec<ActionId> = if u.rscs[top].is_leaf() {
+            b.find_all(top, "start")
+        } else {
+            b.by_key
+                .get(&(Some(top), "start".to_string(), None))
+                .copied()
+                .into_iter()
+                .collect()
+        };
+        for &f in &firsts {
+            for &t in &thens {
+                b.order(f, t, G | flags::OPTIONAL);
             }
         }
     }
