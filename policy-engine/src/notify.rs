@@ -209,13 +209,26 @@ pub(crate) fn add(b: &mut B, seeds: &BTreeMap<RscId, Seed>) {
                 "promote" => seed.promoting,
                 _ => seed.demoting,
             };
-            let end_runnable = task != "start" || seed.active || seed.starting;
+            // the clone's flags for its notifications come from its
+            // instances: none of them can do the action, none runnable
+            // (summary_action_flags)
+            let doable = {
+                let mut ls = Vec::new();
+                leaves(&u.rscs, c, &mut ls);
+                ls.iter().any(|&l| {
+                    b.find_all(l, task).iter().any(|&x| {
+                        let a = &b.actions[x];
+                        a.runnable && (a.node.is_some() || a.pseudo)
+                    })
+                })
+            };
+            let end_runnable = (task != "start" || seed.active || seed.starting) && doable;
             let (vars, any) = collect(b, c, task);
             let required = any;
             let pre_opt = !(was_required || required);
             let post_opt = !(was_required || required || !b.actions[pd].optional);
-            let pre = pseudo(b, c, "pre", task, task, pre_opt, true);
-            let pre_done = pseudo(b, c, "confirmed-pre", task, task, pre_opt, true);
+            let pre = pseudo(b, c, "pre", task, task, pre_opt, doable);
+            let pre_done = pseudo(b, c, "confirmed-pre", task, task, pre_opt, doable);
             b.order(pre, pre_done, G);
             b.order(pre_done, pa, G);
             let post = pseudo(b, c, "post", task, done, post_opt, end_runnable);
