@@ -140,8 +140,9 @@ pub(crate) struct B<'a> {
     /// Start pseudo actions of cloned groups with a member that will not
     /// start: they never count towards their clone's one-or-more running.
     pub(crate) incomplete: std::collections::BTreeSet<ActionId>,
-    /// Per notifying clone, what its instances were about to do when its
-    /// pseudo actions were made ([`crate::notify::Seed`]).
+    /// Per notifying clone (and bundle's inner clone), what its instances
+    /// were about to do when its pseudo actions were made
+    /// ([`crate::notify::Seed`]).
     pub(crate) seeds: BTreeMap<RscId, crate::notify::Seed>,
 }
 
@@ -593,7 +594,11 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             continue;
         }
         let is_clone_instance_group = r.kind == RscKind::Group && r.parent.is_some();
-        if crate::notify::notifies(u, ri) {
+        // (a bundle's inner clone's seed also says which of its pseudo
+        // actions Pacemaker made required: crate::bundle::graph_orderings)
+        if crate::notify::notifies(u, ri)
+            || u.rscs[ri].meta.contains_key(crate::bundle::BUNDLE_META)
+        {
             let seed = crate::notify::seed(&b, ri);
             b.seeds.insert(ri, seed);
         }

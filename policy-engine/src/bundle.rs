@@ -880,14 +880,31 @@ pub(crate) fn graph_orderings(b: &mut crate::actions::B, probes: &[crate::action
                 }
             }
         }
-        let shown = |b: &crate::actions::B, x: ActionId| {
+        // what an action's being required means here: a primitive's, that
+        // it is; the inner clone's start (stop, promote, demote), that it
+        // was made required, as an instance was about to do it (our clone
+        // pseudo actions are only ever shown, see graph_ops); its done
+        // actions, that they are shown
+        let required = |b: &crate::actions::B, x: ActionId, before: bool| {
             let a = &b.actions[x];
-            (!a.optional || a.printed) && (a.rsc.is_none() || a.node.is_some() || a.pseudo)
+            match a.rsc {
+                Some(r) if before && !u.rscs[r].is_leaf() => {
+                    b.seeds.get(&r).is_some_and(|s| match a.task.as_str() {
+                        "start" => s.starting,
+                        "stop" => s.stopping,
+                        "promote" => s.promoting,
+                        "demote" => s.demoting,
+                        _ => false,
+                    })
+                }
+                Some(r) if u.rscs[r].is_leaf() => !a.optional,
+                _ => !a.optional || a.printed,
+            }
         };
         for (f, t, before) in edges {
             b.order(f, t, g);
             let (src, dst) = if before { (t, f) } else { (f, t) };
-            if shown(b, src) && b.actions[dst].optional {
+            if required(b, src, before) && b.actions[dst].optional {
                 b.actions[dst].printed = true;
             }
         }
