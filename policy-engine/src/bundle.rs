@@ -880,12 +880,28 @@ pub(crate) fn graph_orderings(b: &mut crate::actions::B, probes: &[crate::action
                 }
             }
         }
-        // what an action's being required means here: a primitive's, that
-        // it is; the inner clone's start (stop, promote, demote), that it
-        // was made required, as an instance was about to do it (our clone
-        // pseudo actions are only ever shown, see graph_ops); its done
-        // actions, that they are shown
-        let required = |b: &crate::actions::B, x: ActionId, before: bool| {
+        // Pacemaker marks the bundle's action shown when it evaluates the
+        // ordering while the other action is required. A container's start
+        // or stop counts when required (a start only when it can run: one
+        // made required later, by its own restart, comes after the
+        // evaluation). The inner clone's start (stop, promote, demote)
+        // counts when an instance was about to do it when the clone's
+        // pseudo actions were made, or when it ends up shown and the
+        // bundle's action is looked at again later: it changes when an
+        // ordering from a notifying clone is moved onto that clone's
+        // post-notifications. Its done actions count when shown.
+        let revisited = |b: &crate::actions::B, x: ActionId| {
+            b.orderings.iter().any(|o| {
+                o.then == x && o.flags & (flags::INTERNAL | flags::NO_EDGE) == 0 && {
+                    let f = &b.actions[o.first];
+                    f.pseudo
+                        && f.node.is_none()
+                        && f.notify.is_none()
+                        && f.rsc.is_some_and(|c| crate::notify::notifies(u, c))
+                }
+            })
+        };
+        let required = |b: &crate::actions::B, x: ActionId, dst: ActionId, before: bool| {
             let a = &b.actions[x];
             match a.rsc {
                 Some(r) if before && !u.rscs[r].is_leaf() => {
@@ -895,16 +911,18 @@ pub(crate) fn graph_orderings(b: &mut crate::actions::B, probes: &[crate::action
                         "promote" => s.promoting,
                         "demote" => s.demoting,
                         _ => false,
-                    })
+                    }) || ((!a.optional || a.printed) && revisited(b, dst))
                 }
-                Some(r) if u.rscs[r].is_leaf() => !a.optional,
+                Some(r) if u.rscs[r].is_leaf() => {
+                    !a.optional && (a.task != "start" || (a.runnable && a.node.is_some()))
+                }
                 _ => !a.optional || a.printed,
             }
         };
         for (f, t, before) in edges {
             b.order(f, t, g);
             let (src, dst) = if before { (t, f) } else { (f, t) };
-            if required(b, src, before) && b.actions[dst].optional {
+            if required(b, src, dst, before) && b.actions[dst].optional {
                 b.actions[dst].printed = true;
             }
         }

@@ -212,19 +212,22 @@ pub(crate) fn add(b: &mut B, seeds: &BTreeMap<RscId, Seed>) {
             // the clone's flags for its notifications come from its
             // instances: none of them can do the action, none runnable
             // (summary_action_flags)
-            let doable = {
-                let mut ls = Vec::new();
-                leaves(&u.rscs, c, &mut ls);
-                ls.iter().any(|&l| {
-                    b.find_all(l, task).iter().any(|&x| {
-                        let a = &b.actions[x];
-                        a.runnable && (a.node.is_some() || a.pseudo)
-                    })
+            // (summary_action_flags); and required when one of them has
+            // to do it, even if it cannot
+            let mut ls = Vec::new();
+            leaves(&u.rscs, c, &mut ls);
+            let doable = ls.iter().any(|&l| {
+                b.find_all(l, task).iter().any(|&x| {
+                    let a = &b.actions[x];
+                    a.runnable && (a.node.is_some() || a.pseudo)
                 })
-            };
+            });
+            let mandatory = ls
+                .iter()
+                .any(|&l| b.find_all(l, task).iter().any(|&x| !b.actions[x].optional));
             let end_runnable = (task != "start" || seed.active || seed.starting) && doable;
             let (vars, any) = collect(b, c, task);
-            let required = any;
+            let required = any || mandatory;
             let pre_opt = !(was_required || required);
             let post_opt = !(was_required || required || !b.actions[pd].optional);
             let pre = pseudo(b, c, "pre", task, task, pre_opt, doable);
