@@ -321,6 +321,8 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                 if per_host > 1 { "true" } else { "false" },
             ),
             (BUNDLE_META, &bid),
+            // its instances start one after another (pe__unpack_bundle)
+            ("ordered", "true"),
         ];
         // the inner primitive's `notify` makes its clone notify (the
         // generated clone has no meta attributes of its own to say so)

@@ -281,6 +281,33 @@ fn container_brackets(b: &mut B) {
                 b.order(fa, ta, G | flags::OPTIONAL);
             }
         }
+        // an ordered clone starts its instances one after another, and
+        // stops them in reverse
+        if r.kind == RscKind::Clone && r.meta.get("ordered").is_some_and(|v| is_true(v)) {
+            let acts = |b: &B, c: RscId, t: &str| -> Vec<ActionId> {
+                if u.rscs[c].is_leaf() {
+                    b.find_all(c, t)
+                } else {
+                    b.by_key
+                        .get(&(Some(c), t.to_string(), None))
+                        .copied()
+                        .into_iter()
+                        .collect()
+                }
+            };
+            for w in r.children.windows(2) {
+                for x in acts(b, w[0], "start") {
+                    for y in acts(b, w[1], "start") {
+                        b.order(x, y, G | flags::OPTIONAL);
+                    }
+                }
+                for x in acts(b, w[1], "stop") {
+                    for y in acts(b, w[0], "stop") {
+                        b.order(x, y, G | flags::OPTIONAL);
+                    }
+                }
+            }
+        }
     }
 }
 
