@@ -1040,6 +1040,10 @@ fn cancel_orphans(b: &mut B) {
                 if rsc_maint || node.maintenance || (!configured && u.options.stop_orphan_actions) {
                     let c = new_action(b, l, "cancel", *interval, n, false, true);
                     b.actions[c].cancels = Some(name.clone());
+                    // cancellations happen after stops (schedule_cancel)
+                    for s in b.find_all(l, "stop") {
+                        b.order(s, c, G | flags::OPTIONAL);
+                    }
                 }
             }
         }
