@@ -9,9 +9,10 @@
 //!   `B-rkt-i`: `ocf:heartbeat:docker|podman|rkt`), and, when the bundle has
 //!   an inner primitive, the implicit `ocf:pacemaker:remote` connection `B-i`
 //!   contained in the container, which makes guest node `B-i`;
-//! - the inner primitive becomes the anonymous clone `B-clone` (`B-master`
-//!   when promotable; `clone-max` = replicas, promotable with
-//!   `promoted-max`, globally unique when `replicas-per-host` is above 1)
+//! - the inner primitive becomes the anonymous, ordered clone `B-clone`
+//!   (`B-master` when promotable; `clone-max` = replicas, promotable with
+//!   `promoted-max`, globally unique when `replicas-per-host` is above 1,
+//!   notifying when the primitive says `notify=true`)
 //!   whose instance `rsc:i` may only run on guest node `B-i`
 //!   ([`pin_instances`]); its
 //!   history on `B-i` belongs to that instance ([`history_instance`]);
@@ -29,6 +30,25 @@
 //!   one per node unless `replicas-per-host` is above 1.
 //!
 //! The bundle's meta attributes are copied to everything generated.
+//!
+//! The bundle itself is no resource here, but it has its own pseudo actions
+//! (part of stage 4, [`create_actions`], [`graph_orderings`]), keyed by its
+//! id ([`action_key`]) and carrying it in `Action::bundle`:
+//!
+//! ```text
+//! B_start   -> each container's start, B-clone_start
+//! B_stop    -> each container's stop, each instance's stop, B-clone_stop
+//! container start, B-clone_running -> B_running
+//! container stop,  B-clone_stopped -> B_stopped
+//! B_promote -> B-master_promote, B-master_promoted -> B_promoted (and
+//! demote alike), with a promotable clone's own brackets between them
+//! ```
+//!
+//! An ordering naming the bundle acts through them: as its first side the
+//! bundle's done action (`B_running` for start, ...), judged by its
+//! containers (or, for promote and demote, its inner instances); as its then
+//! side the bundle's action, and each container's matching action without
+//! a graph edge (Pacemaker's `pcmk__multi_update_actions`).
 
 use std::collections::BTreeMap;
 

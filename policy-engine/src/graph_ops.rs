@@ -13,9 +13,14 @@
 //!   `never`, or `exclusive` elsewhere). Anonymous clones probe one instance
 //!   per node: the one known there, else the one placed there, else the
 //!   first. The probe is ordered before the start of the resource (of the
-//!   whole clone for clone instances).
+//!   whole clone for clone instances). On a guest node whose container is
+//!   stopped nothing is probed: the container's probes precede the start of
+//!   the top-level resource of what would have been (its stop, when the
+//!   container will stop). A bundle connection's probe follows its
+//!   container's start.
 //! * **Probe before stop**: for an ordering "X stop then Y action" between two
-//!   resources, X's probes are ordered before that action too.
+//!   resources, X's probes are ordered before that action too (not when Y
+//!   is the stop of the container X lives in).
 //!   Pacemaker makes some orderings by name even when the stop does not
 //!   exist: a member's stop before its container's `stopped`, and a group
 //!   member's stop before the previous member's.
@@ -32,14 +37,21 @@
 //!   and after the promote (next role Promoted) or demote (currently
 //!   Promoted). An active op whose role no longer matches is cancelled
 //!   before the promote, demote or stop; one no longer configured, or on a
-//!   resource or node in maintenance, is cancelled on its own. A
+//!   resource or node in maintenance, is cancelled after the resource's
+//!   stop. On a remote or guest node monitors wait for the connection's
+//!   start (a recurring one is rescheduled when the connection starts; a
+//!   probe on a remote node whose connection goes away for good precedes
+//!   its stop instead). A
 //!   `role=Stopped` monitor runs on every other node (optional where already
 //!   active), after the probe and any stop there. Expired failures get a
 //!   `clear_failcount` (a remote connection's after its node's fencing).
 //! * **Container brackets**: a group's or clone's `start` precedes its
 //!   `running`, `stop` its `stopped`, and `stopped` its `start`; a
 //!   promotable clone also orders `demote` → `demoted` → `stop`/`start`/
-//!   `promote` and `stopped`/`running` → `promote`.
+//!   `promote` and `stopped`/`running` → `promote`. An ordered clone
+//!   (`ordered=true`, a bundle's inner clone) starts its instances one
+//!   after another and stops them in reverse. A bundle's own pseudo ops
+//!   are bracketed as [`crate::bundle::graph_orderings`] says.
 //! * **Fencing**: every start or promote of a resource that requires fencing
 //!   waits for each fencing op; a fence device's start (it requires quorum
 //!   unless `requires=fencing` says otherwise) waits only for fencing of a

@@ -23,7 +23,9 @@
 //!   `T` on a node; a stop on an unclean node counts anyway). The post ones
 //!   also when `C_done` ends up required. The post ones are runnable as
 //!   `C_done` was when it was made (`running`: some instance active or
-//!   starting).
+//!   starting). All of them are also required when some instance's `T` is
+//!   (even if it cannot run), and none is runnable when no instance's `T`
+//!   can run (the clone's `summary_action_flags`).
 //! * Per instance: one that is active (current role not Stopped) is told
 //!   about a stop or demote on each node it is active on (not a node being
 //!   fenced when its stop is implied by that): before it, and after it too
