@@ -184,7 +184,7 @@ impl<'a> B<'a> {
             self.orderings.push(Ordering { first, then, flags });
         }
     }
-    fn set_reason(&mut self, a: ActionId, r: &str) {
+    pub(crate) fn set_reason(&mut self, a: ActionId, r: &str) {
         if self.actions[a].reason.is_none() {
             self.actions[a].reason = Some(r.to_string());
         }
@@ -845,6 +845,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
     }
+    crate::bundle::block_colocation_dependents(&mut b);
     unfencing(&mut b);
     propagate(&mut b);
     // graph-only actions: they never change what the summary shows

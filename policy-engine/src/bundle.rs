@@ -978,3 +978,81 @@ pub(crate) fn graph_orderings(b: &mut crate::actions::B, probes: &[crate::action
         }
     }
 }
+
+/// A bundle that cannot start blocks what must be colocated with it
+/// (Pacemaker's `pcmk__block_colocation_dependents`, as it first runs over
+/// every action before the orderings are applied): when every container's
+/// start is unrunnable (and the bundle has no inner clone, whose own start
+/// would still be runnable), each dependent of an INFINITY colocation with
+/// the bundle gets its starts made unrunnable, "colocation with" the last
+/// container. A dependent bundle loses its own start, its members' starts
+/// and its inner clone's (`mark_action_blocked`).
+pub(crate) fn block_colocation_dependents(b: &mut crate::actions::B) {
+    let u = b.u();
+    let start_runnable = |b: &crate::actions::B, r: RscId| {
+        b.find_all(r, "start")
+            .iter()
+            .any(|&x| b.actions[x].runnable)
+    };
+    for c in &b.a.scored.colocations {
+        if c.primary_replicas.is_empty()
+            || !c.score.is_inf()
+            || c.score.0 < 0
+            || c.dependent_role.is_some()
+        {
+            continue;
+        }
+        let Some(pb) = member_of(u, c.primary).map(str::to_string) else {
+            continue;
+        };
+        if inner_clone(u, &pb).is_some() {
+            continue;
+        }
+        let containers: Vec<RscId> = c.primary_replicas.iter().map(|&(k, _)| k).collect();
+        if containers.is_empty() || containers.iter().any(|&k| start_runnable(b, k)) {
+            continue;
+        }
+        let reason = format!("colocation with {}", u.rscs[*containers.last().unwrap()].id);
+        // the dependent's starts, outermost first
+        let mut starts: Vec<crate::actions::ActionId> = Vec::new();
+        let d = c.dependent;
+        match u.rscs[d].meta.get(CONTAINER_META) {
+            Some(db) => {
+                starts.extend(b.by_key.get(&action_key(db, "start")).copied());
+                for r in 0..u.rscs.len() {
+                    if member_of(u, r) == Some(db.as_str()) && u.rscs[r].is_leaf() {
+                        starts.extend(b.find_all(r, "start"));
+                    }
+                }
+                if let Some(ic) = inner_clone(u, db) {
+                    starts.extend(
+                        b.by_key
+                            .get(&(Some(ic), "start".to_string(), None))
+                            .copied(),
+                    );
+                    let mut ls = Vec::new();
+                    crate::unpack::leaves(&u.rscs, ic, &mut ls);
+                    for l in ls {
+                        starts.extend(b.find_all(l, "start"));
+                    }
+                }
+            }
+            None => {
+                if !u.rscs[d].is_leaf() {
+                    starts.extend(b.by_key.get(&(Some(d), "start".to_string(), None)).copied());
+                }
+                let mut ls = Vec::new();
+                crate::unpack::leaves(&u.rscs, d, &mut ls);
+                for l in ls {
+                    starts.extend(b.find_all(l, "start"));
+                }
+            }
+        }
+        for x in starts {
+            if b.actions[x].runnable {
+                b.actions[x].runnable = false;
+                b.set_reason(x, &reason);
+            }
+        }
+    }
+}
