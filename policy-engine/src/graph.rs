@@ -183,8 +183,15 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
         })
         .unwrap_or_default();
     if let Some((n, action)) = &act.fence {
+        // a guest node's "fencing" (its container's recovery) is a pseudo
+        // event
+        let tag = if act.pseudo {
+            "pseudo_event"
+        } else {
+            "crm_event"
+        };
         return format!(
-            "<crm_event id=\"{id}\" operation=\"stonith\" operation_key=\"stonith-{}-{}\"{}><attributes CRM_meta_stonith_action=\"{}\"/></crm_event>",
+            "<{tag} id=\"{id}\" operation=\"stonith\" operation_key=\"stonith-{}-{}\"{}><attributes CRM_meta_stonith_action=\"{}\"/></{tag}>",
             esc(&u.nodes[*n].uname),
             esc(action),
             node_attrs,

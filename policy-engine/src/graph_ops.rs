@@ -747,7 +747,17 @@ fn fencing_orders(b: &mut B) {
         .collect();
     let mut chain: Vec<ActionId> = Vec::new();
     let mut dc_fence = None;
+    // a guest's "fencing" is its container's recovery: no part of the chain
+    let guest_target = |b: &B, f: ActionId| {
+        b.actions[f]
+            .fence
+            .as_ref()
+            .is_some_and(|(n, _)| u.nodes[*n].kind == NodeKind::Guest)
+    };
     for (k, &f) in fences.iter().enumerate() {
+        if guest_target(b, f) {
+            continue;
+        }
         if is_dc[k] {
             dc_fence = Some(f);
             continue;
@@ -786,6 +796,11 @@ fn fencing_orders(b: &mut B) {
                     .flat_map(|t| b.find_all(l, t))
                     .filter(|&x| b.actions[x].node == Some(target))
                     .collect();
+                // (a bundled resource's own stop is not ordered after the
+                // fencing: that would loop; its clone's stop is)
+                let bundled = crate::bundle::member_of(u, l).is_some()
+                    || clone_of(&u.rscs, l)
+                        .is_some_and(|c| u.rscs[c].meta.contains_key(crate::bundle::BUNDLE_META));
                 if !implied.is_empty() {
                     let top = ancestors(u, l).last().copied().unwrap_or(l);
                     let top_stop = if top == l {
@@ -798,7 +813,8 @@ fn fencing_orders(b: &mut B) {
                             .get(&(Some(top), "stop".to_string(), None))
                             .copied()
                     };
-                    for x in implied.into_iter().chain(top_stop) {
+                    let own = if bundled { Vec::new() } else { implied };
+                    for x in own.into_iter().chain(top_stop) {
                         b.order(f, x, G | flags::OPTIONAL);
                     }
                 }
@@ -810,6 +826,7 @@ fn fencing_orders(b: &mut B) {
                     }
                 }
             } else if requires_quorum_only(u, r)
+                && !bundle_guest(u, target)
                 && (b.a.scored.tables[l].contains_key(&target)
                     // (a remote connection's allowed nodes include the
                     // remote nodes, banned)
@@ -949,6 +966,13 @@ fn shutdowns(b: &mut B) {
     } else if let Some(&last) = fences.last() {
         b.order(last, dc, G | flags::OPTIONAL);
     }
+}
+
+/// A bundle's guest node: Pacemaker makes it while unpacking the bundle, so
+/// it is among no other resource's allowed nodes.
+fn bundle_guest(u: &Unpacked, n: NodeId) -> bool {
+    u.nodes[n].kind == NodeKind::Guest
+        && remote_connection(u, n).is_some_and(|c| crate::bundle::member_of(u, c).is_some())
 }
 
 fn requires_quorum_only(u: &Unpacked, r: &Rsc) -> bool {
