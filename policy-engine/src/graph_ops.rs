@@ -38,7 +38,8 @@
 //!   Promoted). An active op whose role no longer matches is cancelled
 //!   before the promote, demote or stop; one no longer configured, or on a
 //!   resource or node in maintenance, is cancelled after the resource's
-//!   stop. On a remote or guest node monitors wait for the connection's
+//!   stop (not on a node shutting down or in standby, unless it is in
+//!   maintenance). On a remote or guest node monitors wait for the connection's
 //!   start (a recurring one is rescheduled when the connection starts; a
 //!   probe on a remote node whose connection goes away for good precedes
 //!   its stop instead). A
@@ -49,8 +50,8 @@
 //!   `running`, `stop` its `stopped`, and `stopped` its `start`; a
 //!   promotable clone also orders `demote` → `demoted` → `stop`/`start`/
 //!   `promote` and `stopped`/`running` → `promote`. An ordered clone
-//!   (`ordered=true`, a bundle's inner clone) starts its instances one
-//!   after another and stops them in reverse. A bundle's own pseudo ops
+//!   (`ordered=true`, a bundle's inner clone) starts (promotes) its
+//!   instances one after another and stops (demotes) them in reverse. A bundle's own pseudo ops
 //!   are bracketed as [`crate::bundle::graph_orderings`] says.
 //! * **Fencing**: every start or promote of a resource that requires fencing
 //!   waits for each fencing op; a fence device's start (it requires quorum
@@ -307,15 +308,19 @@ fn container_brackets(b: &mut B) {
                         .collect()
                 }
             };
+            // (and, promotable, promotes them in order and demotes them in
+            // reverse)
+            let mut pairs = vec![("start", true), ("stop", false)];
+            if r.promotable {
+                pairs.extend([("promote", true), ("demote", false)]);
+            }
             for w in r.children.windows(2) {
-                for x in acts(b, w[0], "start") {
-                    for y in acts(b, w[1], "start") {
-                        b.order(x, y, G | flags::OPTIONAL);
-                    }
-                }
-                for x in acts(b, w[1], "stop") {
-                    for y in acts(b, w[0], "stop") {
-                        b.order(x, y, G | flags::OPTIONAL);
+                for &(t, forward) in &pairs {
+                    let (a, z) = if forward { (w[0], w[1]) } else { (w[1], w[0]) };
+                    for x in acts(b, a, t) {
+                        for y in acts(b, z, t) {
+                            b.order(x, y, G | flags::OPTIONAL);
+                        }
                     }
                 }
             }
@@ -1066,6 +1071,11 @@ fn cancel_orphans(b: &mut B) {
         for (&n, h) in &r.history {
             let node = &u.nodes[n];
             if !r.running_on.contains(&n) || !node.online || node.unclean {
+                continue;
+            }
+            // nodes that cannot run resources are not checked, unless in
+            // maintenance (check_actions)
+            if (node.shutdown || node.standby) && !node.maintenance {
                 continue;
             }
             for (name, interval) in &h.active_recurring {
