@@ -561,7 +561,9 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         let _ = effective_target_role;
     }
     // a guest's pseudo fencing follows its container's stop (or its host's
-    // fencing, when that stop is implied)
+    // fencing, when that stop is implied by it and the host's fencing was
+    // scheduled first: Pacemaker goes through the nodes by name, and the
+    // stop becomes a pseudo action only when the host's fencing is)
     for &g in &fenced {
         if u.nodes[g].kind != NodeKind::Guest {
             continue;
@@ -573,7 +575,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             continue;
         };
         for st in b.find_all(k, "stop") {
-            let first = if b.actions[st].pseudo {
+            let first = if b.actions[st].pseudo && b.actions[st].node.is_some_and(|h| h < g) {
                 b.actions[st].node.and_then(|h| fenced_action(&b, h))
             } else {
                 Some(st)

@@ -433,6 +433,20 @@ fn probe_rsc(
     if node.kind != NodeKind::Member && (rr.is_stonith() || is_remote_connection(u, r)) {
         return;
     }
+    // guest nodes cannot run resources containing guest nodes
+    if node.kind == NodeKind::Guest {
+        let mut ls = Vec::new();
+        leaves(&u.rscs, r, &mut ls);
+        let holds_guest = ls.iter().any(|&l| {
+            (0..u.nodes.len()).any(|g| {
+                u.nodes[g].kind == NodeKind::Guest
+                    && crate::actions::guest_container(u, g) == Some(l)
+            })
+        });
+        if holds_guest {
+            return;
+        }
+    }
     // on a bundle's guest node only that replica's own instance is probed
     // (pcmk__bundle_create_probe; nothing else may run there)
     let bundle_guest = node.kind == NodeKind::Guest
