@@ -41,6 +41,9 @@ pub struct Action {
     /// the action carries: a notification's, or those of the notifications
     /// of the collective action an instance's own action belongs to.
     pub notify_vars: Vec<(String, String)>,
+    /// For a bundle's own pseudo action (which has no `rsc`): the bundle's
+    /// id ([`crate::bundle::create_actions`]).
+    pub bundle: Option<String>,
 }
 
 impl Action {
@@ -137,8 +140,9 @@ pub(crate) struct B<'a> {
     /// Start pseudo actions of cloned groups with a member that will not
     /// start: they never count towards their clone's one-or-more running.
     pub(crate) incomplete: std::collections::BTreeSet<ActionId>,
-    /// Per notifying clone, what its instances were about to do when its
-    /// pseudo actions were made ([`crate::notify::Seed`]).
+    /// Per notifying clone (and bundle's inner clone), what its instances
+    /// were about to do when its pseudo actions were made
+    /// ([`crate::notify::Seed`]).
     pub(crate) seeds: BTreeMap<RscId, crate::notify::Seed>,
 }
 
@@ -180,7 +184,7 @@ impl<'a> B<'a> {
             self.orderings.push(Ordering { first, then, flags });
         }
     }
-    fn set_reason(&mut self, a: ActionId, r: &str) {
+    pub(crate) fn set_reason(&mut self, a: ActionId, r: &str) {
         if self.actions[a].reason.is_none() {
             self.actions[a].reason = Some(r.to_string());
         }
@@ -406,10 +410,14 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         let start_on_demand = next.is_none()
             && !stops.is_empty()
             && clone_of(&u.rscs, ri).is_none()
-            && !u
-                .orders
-                .iter()
-                .any(|o| o.first == ri && o.first_action == "start");
+            && !u.orders.iter().any(|o| {
+                let names = match &o.first_bundle {
+                    // an order naming a bundle starts from each container
+                    Some(bid) => r.meta.get(crate::bundle::CONTAINER_META) == Some(bid),
+                    None => o.first == ri,
+                };
+                names && o.first_action == "start"
+            });
         if next.is_none() {
             for &s in &stops {
                 b.actions[s].optional = false;
@@ -553,7 +561,9 @@ pub fn create_actions(mut a: Assigned) -> Actions {
         let _ = effective_target_role;
     }
     // a guest's pseudo fencing follows its container's stop (or its host's
-    // fencing, when that stop is implied)
+    // fencing, when that stop is implied by it and the host's fencing was
+    // scheduled first: Pacemaker goes through the nodes by name, and the
+    // stop becomes a pseudo action only when the host's fencing is)
     for &g in &fenced {
         if u.nodes[g].kind != NodeKind::Guest {
             continue;
@@ -565,7 +575,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             continue;
         };
         for st in b.find_all(k, "stop") {
-            let first = if b.actions[st].pseudo {
+            let first = if b.actions[st].pseudo && b.actions[st].node.is_some_and(|h| h < g) {
                 b.actions[st].node.and_then(|h| fenced_action(&b, h))
             } else {
                 Some(st)
@@ -586,7 +596,11 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             continue;
         }
         let is_clone_instance_group = r.kind == RscKind::Group && r.parent.is_some();
-        if crate::notify::notifies(u, ri) {
+        // (a bundle's inner clone's seed also says which of its pseudo
+        // actions Pacemaker made required: crate::bundle::graph_orderings)
+        if crate::notify::notifies(u, ri)
+            || u.rscs[ri].meta.contains_key(crate::bundle::BUNDLE_META)
+        {
             let seed = crate::notify::seed(&b, ri);
             b.seeds.insert(ri, seed);
         }
@@ -706,11 +720,15 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
     }
+    // bundles' own pseudo actions, once their inner clones' exist
+    crate::bundle::create_actions(&mut b);
     // actions on remote and guest nodes follow their connection (and a
     // guest's container): Pacemaker's remote connection orderings
     remote_orderings(&mut b);
     // configured orderings
     for o in &u.orders {
+        let first = (o.first, o.first_bundle.as_deref());
+        let then = (o.then, o.then_bundle.as_deref());
         if let Some((name, min)) = &o.one_or_more {
             // clone-min / require-all=false: a pseudo action runnable once
             // `min` of the first side's actions are
@@ -741,9 +759,9 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             };
             apply_order(
                 &mut b,
-                o.first,
+                first,
                 &o.first_action,
-                o.then,
+                then,
                 &o.then_action,
                 kind,
                 false,
@@ -756,7 +774,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 (inverse_task(&o.then_action), inverse_task(&o.first_action))
             {
                 let from = b.orderings.len();
-                apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
+                apply_order(&mut b, then, fa, first, ta, Some(o.kind), true);
                 if o.one_or_more.is_some() {
                     for x in &mut b.orderings[from..] {
                         x.flags = flags::GRAPH_ONLY | flags::OPTIONAL | (x.flags & flags::NO_EDGE);
@@ -771,7 +789,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
                 (inverse_task(&o.then_action), inverse_task(&o.first_action))
             {
                 let from = b.orderings.len();
-                apply_order(&mut b, o.then, fa, o.first, ta, Some(o.kind), true);
+                apply_order(&mut b, then, fa, first, ta, Some(o.kind), true);
                 for x in &mut b.orderings[from..] {
                     x.flags |= flags::GRAPH_ONLY | flags::FIRST_NON_MIGRATABLE;
                 }
@@ -829,6 +847,7 @@ pub fn create_actions(mut a: Assigned) -> Actions {
             }
         }
     }
+    crate::bundle::block_colocation_dependents(&mut b);
     unfencing(&mut b);
     propagate(&mut b);
     // graph-only actions: they never change what the summary shows
@@ -983,6 +1002,26 @@ fn remote_orderings(b: &mut B) {
                 }
             }
         }
+        // on a guest node, stops and demotes happen before the connection
+        // stops, unless the failed container implies them
+        // (apply_container_ordering): an edge only
+        let mut downs = b.find_all(ri, "stop");
+        downs.extend(b.find_all(ri, "demote"));
+        for x in downs {
+            let Some(n) = b.actions[x].node else { continue };
+            if u.nodes[n].kind != NodeKind::Guest || b.actions[x].pseudo {
+                continue;
+            }
+            let Some(c) = remote_connection(u, n) else {
+                continue;
+            };
+            if container_of(u, c).is_some_and(|k| u.rscs[k].failed) {
+                continue;
+            }
+            for cs in b.find_all(c, "stop") {
+                b.order(x, cs, flags::OPTIONAL | flags::REMOTE);
+            }
+        }
         for x in b.find_all(ri, "stop") {
             let Some(n) = b.actions[x].node else { continue };
             if u.nodes[n].kind != NodeKind::Remote || b.actions[x].pseudo {
@@ -1052,11 +1091,15 @@ pub(crate) fn resolve_then(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
     out
 }
 
+/// One side of a configured ordering: a resource, or (the id given) a
+/// bundle, for which the resource is its first container.
+type Side<'s> = (RscId, Option<&'s str>);
+
 fn apply_order(
     b: &mut B,
-    first: RscId,
+    (first, first_bundle): Side,
     fa: &str,
-    then: RscId,
+    (then, then_bundle): Side,
     ta: &str,
     kind: Option<OrderKind>,
     inverse: bool,
@@ -1085,7 +1128,40 @@ fn apply_order(
             flags::IMPLIES_THEN
         };
     }
-    let firsts = resolve_first(b, first, fa);
+    let firsts = match first_bundle {
+        // a bundle's collective action is complete with its "done" pseudo
+        // action, as a clone's is
+        Some(bid) => b
+            .by_key
+            .get(&crate::bundle::action_key(
+                bid,
+                crate::bundle::done_task(fa),
+            ))
+            .copied()
+            .into_iter()
+            .collect(),
+        None => resolve_first(b, first, fa),
+    };
+    // (Pacemaker's pcmk__multi_update_actions) an ordering before a bundle's
+    // action also applies to its containers' actions, through no edge
+    if let Some(bid) = then_bundle {
+        let Some(&pa) = b.by_key.get(&crate::bundle::action_key(bid, ta)) else {
+            return;
+        };
+        let mut members = Vec::new();
+        if matches!(ta, "start" | "stop") {
+            for (k, _) in crate::bundle::replicas(u, bid).unwrap_or_default() {
+                members.extend(b.find_all(k, ta));
+            }
+        }
+        for &f in &firsts {
+            b.order(f, pa, fl);
+            for &t in &members {
+                b.order(f, t, fl | flags::NO_EDGE);
+            }
+        }
+        return;
+    }
     let thens = resolve_then(b, then, ta);
     // interleave: pair clone instances on the same node
     let interleave =
@@ -1221,6 +1297,9 @@ fn rsc_label(u: &Unpacked, a: &Action) -> String {
             format!("{} notified", u.rscs[r].id)
         }
         Some(r) => format!("{} {}", u.rscs[r].id, a.task),
+        None if a.bundle.is_some() => {
+            format!("{} {}", a.bundle.as_deref().unwrap_or(""), a.task)
+        }
         None if a.fence.is_some() => "stonith".to_string(),
         None => a.task.clone(),
     }
@@ -1804,7 +1883,7 @@ fn require_then(b: &mut B, o: Ordering) {
 
 /// A managed, healthy resource with allow-migrate moving between two clean,
 /// online nodes (its start will be a migration).
-fn migrating(a: &Assigned, r: RscId) -> bool {
+pub(crate) fn migrating(a: &Assigned, r: RscId) -> bool {
     let u = &a.scored.unpacked;
     let rr = &u.rscs[r];
     if !allow_migrate(rr)

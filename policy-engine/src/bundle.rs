@@ -9,9 +9,10 @@
 //!   `B-rkt-i`: `ocf:heartbeat:docker|podman|rkt`), and, when the bundle has
 //!   an inner primitive, the implicit `ocf:pacemaker:remote` connection `B-i`
 //!   contained in the container, which makes guest node `B-i`;
-//! - the inner primitive becomes the anonymous clone `B-clone` (`B-master`
-//!   when promotable; `clone-max` = replicas, promotable with
-//!   `promoted-max`, globally unique when `replicas-per-host` is above 1)
+//! - the inner primitive becomes the anonymous, ordered clone `B-clone`
+//!   (`B-master` when promotable; `clone-max` = replicas, promotable with
+//!   `promoted-max`, globally unique when `replicas-per-host` is above 1,
+//!   notifying when the primitive says `notify=true`)
 //!   whose instance `rsc:i` may only run on guest node `B-i`
 //!   ([`pin_instances`]); its
 //!   history on `B-i` belongs to that instance ([`history_instance`]);
@@ -29,6 +30,25 @@
 //!   one per node unless `replicas-per-host` is above 1.
 //!
 //! The bundle's meta attributes are copied to everything generated.
+//!
+//! The bundle itself is no resource here, but it has its own pseudo actions
+//! (part of stage 4, [`create_actions`], [`graph_orderings`]), keyed by its
+//! id ([`action_key`]) and carrying it in `Action::bundle`:
+//!
+//! ```text
+//! B_start   -> each container's start, B-clone_start
+//! B_stop    -> each container's stop, each instance's stop, B-clone_stop
+//! container start, B-clone_running -> B_running
+//! container stop,  B-clone_stopped -> B_stopped
+//! B_promote -> B-master_promote, B-master_promoted -> B_promoted (and
+//! demote alike), with a promotable clone's own brackets between them
+//! ```
+//!
+//! An ordering naming the bundle acts through them: as its first side the
+//! bundle's done action (`B_running` for start, ...), judged by its
+//! containers (or, for promote and demote, its inner instances); as its then
+//! side the bundle's action, and each container's matching action without
+//! a graph edge (Pacemaker's `pcmk__multi_update_actions`).
 
 use std::collections::BTreeMap;
 
@@ -321,7 +341,21 @@ fn expand_one(b: &Element) -> (Vec<Element>, Element, Vec<Element>) {
                 if per_host > 1 { "true" } else { "false" },
             ),
             (BUNDLE_META, &bid),
+            // its instances start one after another (pe__unpack_bundle)
+            ("ordered", "true"),
         ];
+        // the inner primitive's `notify` makes its clone notify (the
+        // generated clone has no meta attributes of its own to say so)
+        let notify = p
+            .elements()
+            .filter(|e| e.name == "meta_attributes")
+            .flat_map(|m| m.elements().filter(|e| e.name == "nvpair"))
+            .find(|nv| nv.attr("name") == Some("notify"))
+            .and_then(|nv| nv.attr("value"))
+            .map(str::to_string);
+        if let Some(v) = &notify {
+            extra.push(("notify", v));
+        }
         if promoted_max > 0 {
             extra.push(("promotable", "true"));
             extra.push(("promoted-max", &pm));
@@ -670,6 +704,354 @@ pub fn reserve_guest_nodes(u: &Unpacked, tables: &mut [crate::model::Table]) {
                 } else {
                     t.insert(g, Score::NEG_INF);
                 }
+            }
+        }
+    }
+}
+
+/// Every bundle's id, in configuration order.
+pub fn ids(u: &Unpacked) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in &u.rscs {
+        if let Some(b) = r.meta.get(CONTAINER_META) {
+            if !out.contains(b) {
+                out.push(b.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The inner clone of bundle `bid`, if it has an inner primitive.
+pub fn inner_clone(u: &Unpacked, bid: &str) -> Option<RscId> {
+    (0..u.rscs.len()).find(|&c| bundle_of(u, c) == Some(bid))
+}
+
+/// The key of bundle `bid`'s own pseudo action `task` (the bundle is no
+/// resource of ours, so its actions have none: they carry its id instead).
+pub fn action_key(bid: &str, task: &str) -> (Option<RscId>, String, Option<NodeId>) {
+    (None, format!("{bid}_{task}_0"), None)
+}
+
+/// The collective action a bundle's `task` is complete with, when an
+/// ordering starts from it (start → running, ...).
+pub fn done_task(task: &str) -> &str {
+    match task {
+        "start" => "running",
+        "stop" => "stopped",
+        "promote" => "promoted",
+        "demote" => "demoted",
+        t => t,
+    }
+}
+
+/// A bundle's own pseudo actions and the orderings that give them their
+/// flags (Pacemaker's `pcmk__bundle_create_actions`,
+/// `pcmk__bundle_internal_constraints` and `pcmk__bundle_action_flags`).
+///
+/// `B_start`, `B_running`, `B_stop`, `B_stopped` are made as a clone's are
+/// from its instances, with the containers as instances: required when a
+/// container is starting (stopping) when they are made. Promotable inner
+/// clones add `B_promote`, `B_promoted`, `B_demote`, `B_demoted`, optional.
+///
+/// As the first side of an ordering a bundle's action is judged by its
+/// replicas: `B_running` (`B_stopped`) is required when a container's start
+/// (stop) is, and runnable while one is; `B_promoted` (`B_demoted`) likewise
+/// by the inner instances' promotes (demotes), and not runnable when none
+/// has any. Those links carry flags only: the graph edges Pacemaker draws
+/// (from the inner clone's own pseudo actions) are added by
+/// [`graph_orderings`].
+pub(crate) fn create_actions(b: &mut crate::actions::B) {
+    use crate::actions::flags;
+    let u = b.u();
+    for bid in ids(u) {
+        let Some(reps) = replicas(u, &bid) else {
+            continue;
+        };
+        let containers: Vec<RscId> = reps.iter().map(|&(k, _)| k).collect();
+        let required = |b: &crate::actions::B, task: &str, stop: bool| {
+            containers.iter().any(|&k| {
+                b.find_all(k, task).iter().any(|&x| {
+                    let a = &b.actions[x];
+                    !a.optional && a.node.is_some() && (a.runnable || (stop && a.pseudo))
+                })
+            })
+        };
+        let starting = required(b, "start", false);
+        let stopping = required(b, "stop", true);
+        let mut tasks = vec![
+            ("start", !starting),
+            ("running", !starting),
+            ("stop", !stopping),
+            ("stopped", !stopping),
+        ];
+        let promotable = inner_clone(u, &bid).is_some_and(|c| u.rscs[c].promotable);
+        if promotable {
+            for t in ["promote", "promoted", "demote", "demoted"] {
+                tasks.push((t, true));
+            }
+        }
+        for (task, optional) in tasks {
+            let key = action_key(&bid, task);
+            if b.by_key.contains_key(&key) {
+                continue;
+            }
+            b.actions.push(crate::actions::Action {
+                task: task.to_string(),
+                pseudo: true,
+                optional,
+                runnable: true,
+                bundle: Some(bid.clone()),
+                ..Default::default()
+            });
+            b.by_key.insert(key, b.actions.len() - 1);
+        }
+        let act = |b: &crate::actions::B, t: &str| b.by_key[&action_key(&bid, t)];
+        let link = flags::IMPLIES_THEN | flags::ONE_OR_MORE | flags::INTERNAL;
+        for (task, done) in [("start", "running"), ("stop", "stopped")] {
+            let d = act(b, done);
+            b.actions[d].one_or_more = Some(1);
+            for &k in &containers {
+                for x in b.find_all(k, task) {
+                    b.order(x, d, link);
+                }
+            }
+        }
+        if promotable {
+            let insts: Vec<RscId> = reps.iter().filter_map(|&(_, i)| i).collect();
+            for (task, done) in [("promote", "promoted"), ("demote", "demoted")] {
+                let d = act(b, done);
+                b.actions[d].one_or_more = Some(1);
+                let mut any = false;
+                for &i in &insts {
+                    for x in b.find_all(i, task) {
+                        if b.actions[x].node.is_some() {
+                            any = true;
+                        }
+                        b.order(x, d, link | flags::NO_EDGE);
+                    }
+                }
+                // no replica does it: nothing to wait for, nothing runnable
+                if !any {
+                    b.actions[d].runnable = false;
+                }
+            }
+        }
+    }
+}
+
+/// The graph edges of bundles' pseudo actions (Pacemaker's
+/// `pcmk__bundle_internal_constraints`, `pcmk__promotable_restart_ordering`),
+/// and which of them are shown although optional: `B_start` (`B_stop`,
+/// `B_promote`, `B_demote`) when what it precedes is required, `B_running`
+/// (`B_stopped`, `B_promoted`, `B_demoted`) when what precedes it is. A
+/// container's probes precede `B_stopped` (the "stop then" ordering that
+/// names it).
+pub(crate) fn graph_orderings(b: &mut crate::actions::B, probes: &[crate::actions::ActionId]) {
+    use crate::actions::{flags, ActionId};
+    let g = flags::GRAPH_ONLY | flags::OPTIONAL;
+    let u = b.u();
+    for bid in ids(u) {
+        let Some(reps) = replicas(u, &bid) else {
+            continue;
+        };
+        let inner = inner_clone(u, &bid);
+        let act = |b: &crate::actions::B, t: &str| b.by_key.get(&action_key(&bid, t)).copied();
+        let clone_act = |b: &crate::actions::B, t: &str| {
+            inner.and_then(|c| b.by_key.get(&(Some(c), t.to_string(), None)).copied())
+        };
+        // (first, then) pairs; `before` marks the first printed by a
+        // required then, otherwise the then is printed by a required first
+        let mut edges: Vec<(ActionId, ActionId, bool)> = Vec::new();
+        let mut add = |f: Option<ActionId>, t: Option<ActionId>, before: bool| {
+            if let (Some(f), Some(t)) = (f, t) {
+                edges.push((f, t, before));
+            }
+        };
+        for (task, done) in [("start", "running"), ("stop", "stopped")] {
+            add(act(b, task), clone_act(b, task), true);
+            add(clone_act(b, done), act(b, done), false);
+            for &(k, i) in &reps {
+                for x in b.find_all(k, task) {
+                    add(act(b, task), Some(x), true);
+                    add(Some(x), act(b, done), false);
+                }
+                if task == "stop" {
+                    for x in i.map(|i| b.find_all(i, "stop")).unwrap_or_default() {
+                        add(act(b, task), Some(x), true);
+                    }
+                }
+            }
+        }
+        if inner.is_some_and(|c| u.rscs[c].promotable) {
+            for (task, done) in [("promote", "promoted"), ("demote", "demoted")] {
+                add(act(b, task), clone_act(b, task), true);
+                add(clone_act(b, done), act(b, done), false);
+            }
+            for (f, t) in [
+                ("stopped", "start"),
+                ("stopped", "promote"),
+                ("demoted", "stop"),
+                ("demoted", "start"),
+                ("demoted", "promote"),
+                ("running", "promote"),
+                ("demote", "demoted"),
+            ] {
+                if let (Some(f), Some(t)) = (act(b, f), act(b, t)) {
+                    b.order(f, t, g);
+                }
+            }
+        }
+        // Pacemaker marks the bundle's action shown when it evaluates the
+        // ordering while the other action is required. A container's start
+        // or stop counts when required (a start only when it can run: one
+        // made required later, by its own restart, comes after the
+        // evaluation). The inner clone's start (stop, promote, demote)
+        // counts when an instance was about to do it when the clone's
+        // pseudo actions were made, or when it ends up shown and the
+        // bundle's action is looked at again later: it changes when an
+        // ordering from a notifying clone is moved onto that clone's
+        // post-notifications. Its done actions count when shown.
+        let revisited = |b: &crate::actions::B, x: ActionId| {
+            b.orderings.iter().any(|o| {
+                o.then == x && o.flags & (flags::INTERNAL | flags::NO_EDGE) == 0 && {
+                    let f = &b.actions[o.first];
+                    f.pseudo
+                        && f.node.is_none()
+                        && f.notify.is_none()
+                        && f.rsc.is_some_and(|c| crate::notify::notifies(u, c))
+                }
+            })
+        };
+        let required = |b: &crate::actions::B, x: ActionId, dst: ActionId, before: bool| {
+            let a = &b.actions[x];
+            match a.rsc {
+                Some(r) if before && !u.rscs[r].is_leaf() => {
+                    b.seeds.get(&r).is_some_and(|s| match a.task.as_str() {
+                        "start" => s.starting,
+                        "stop" => s.stopping,
+                        "promote" => s.promoting,
+                        "demote" => s.demoting,
+                        _ => false,
+                    }) || ((!a.optional || a.printed) && revisited(b, dst))
+                }
+                Some(r) if u.rscs[r].is_leaf() => {
+                    !a.optional && (a.task != "start" || (a.runnable && a.node.is_some()))
+                }
+                _ => !a.optional || a.printed,
+            }
+        };
+        for (f, t, before) in edges {
+            b.order(f, t, g);
+            let (src, dst) = if before { (t, f) } else { (f, t) };
+            if required(b, src, dst, before) && b.actions[dst].optional {
+                b.actions[dst].printed = true;
+            }
+        }
+        // a collective action no container (inner instance) can run is not
+        // runnable (pcmk__bundle_action_flags)
+        for (task, of_inner) in [
+            ("start", false),
+            ("stop", false),
+            ("promote", true),
+            ("demote", true),
+        ] {
+            let Some(pa) = act(b, task) else { continue };
+            let members: Vec<ActionId> = reps
+                .iter()
+                .filter_map(|&(k, i)| if of_inner { i } else { Some(k) })
+                .flat_map(|r| b.find_all(r, task))
+                .collect();
+            if !members.is_empty() && !members.iter().any(|&x| b.actions[x].runnable) {
+                b.actions[pa].graph_unrunnable = true;
+            }
+        }
+        if let Some(stopped) = act(b, "stopped") {
+            for &p in probes {
+                if b.actions[p]
+                    .rsc
+                    .is_some_and(|r| reps.iter().any(|&(k, _)| k == r))
+                {
+                    b.order(p, stopped, g);
+                }
+            }
+        }
+    }
+}
+
+/// A bundle that cannot start blocks what must be colocated with it
+/// (Pacemaker's `pcmk__block_colocation_dependents`, as it first runs over
+/// every action before the orderings are applied): when every container's
+/// start is unrunnable (and the bundle has no inner clone, whose own start
+/// would still be runnable), each dependent of an INFINITY colocation with
+/// the bundle gets its starts made unrunnable, "colocation with" the last
+/// container. A dependent bundle loses its own start, its members' starts
+/// and its inner clone's (`mark_action_blocked`).
+pub(crate) fn block_colocation_dependents(b: &mut crate::actions::B) {
+    let u = b.u();
+    let start_runnable = |b: &crate::actions::B, r: RscId| {
+        b.find_all(r, "start")
+            .iter()
+            .any(|&x| b.actions[x].runnable)
+    };
+    for c in &b.a.scored.colocations {
+        if c.primary_replicas.is_empty()
+            || !c.score.is_inf()
+            || c.score.0 < 0
+            || c.dependent_role.is_some()
+        {
+            continue;
+        }
+        let Some(pb) = member_of(u, c.primary).map(str::to_string) else {
+            continue;
+        };
+        if inner_clone(u, &pb).is_some() {
+            continue;
+        }
+        let containers: Vec<RscId> = c.primary_replicas.iter().map(|&(k, _)| k).collect();
+        if containers.is_empty() || containers.iter().any(|&k| start_runnable(b, k)) {
+            continue;
+        }
+        let reason = format!("colocation with {}", u.rscs[*containers.last().unwrap()].id);
+        // the dependent's starts, outermost first
+        let mut starts: Vec<crate::actions::ActionId> = Vec::new();
+        let d = c.dependent;
+        match u.rscs[d].meta.get(CONTAINER_META) {
+            Some(db) => {
+                starts.extend(b.by_key.get(&action_key(db, "start")).copied());
+                for r in 0..u.rscs.len() {
+                    if member_of(u, r) == Some(db.as_str()) && u.rscs[r].is_leaf() {
+                        starts.extend(b.find_all(r, "start"));
+                    }
+                }
+                if let Some(ic) = inner_clone(u, db) {
+                    starts.extend(
+                        b.by_key
+                            .get(&(Some(ic), "start".to_string(), None))
+                            .copied(),
+                    );
+                    let mut ls = Vec::new();
+                    crate::unpack::leaves(&u.rscs, ic, &mut ls);
+                    for l in ls {
+                        starts.extend(b.find_all(l, "start"));
+                    }
+                }
+            }
+            None => {
+                if !u.rscs[d].is_leaf() {
+                    starts.extend(b.by_key.get(&(Some(d), "start".to_string(), None)).copied());
+                }
+                let mut ls = Vec::new();
+                crate::unpack::leaves(&u.rscs, d, &mut ls);
+                for l in ls {
+                    starts.extend(b.find_all(l, "start"));
+                }
+            }
+        }
+        for x in starts {
+            if b.actions[x].runnable {
+                b.actions[x].runnable = false;
+                b.set_reason(x, &reason);
             }
         }
     }

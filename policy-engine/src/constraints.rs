@@ -482,14 +482,28 @@ fn unpack_order(
         .map(|s| deref(ids, s))
         .collect();
     if sets.is_empty() {
-        let firsts = c
-            .attr("first")
-            .map(|r| resolve(u, tags, r))
-            .unwrap_or_default();
-        let thens = c
-            .attr("then")
-            .map(|r| resolve(u, tags, r))
-            .unwrap_or_default();
+        // a bundle named on either side is one order through its pseudo
+        // actions, not one per container (its first container stands for it)
+        let bundle_ref = |r: &str| {
+            crate::bundle::replicas(u, r)
+                .and_then(|reps| reps.first().map(|&(k, _)| (r.to_string(), k)))
+        };
+        let first_bundle = c.attr("first").and_then(bundle_ref);
+        let then_bundle = c.attr("then").and_then(bundle_ref);
+        let firsts = match &first_bundle {
+            Some((_, k)) => vec![*k],
+            None => c
+                .attr("first")
+                .map(|r| resolve(u, tags, r))
+                .unwrap_or_default(),
+        };
+        let thens = match &then_bundle {
+            Some((_, k)) => vec![*k],
+            None => c
+                .attr("then")
+                .map(|r| resolve(u, tags, r))
+                .unwrap_or_default(),
+        };
         let fa = c.attr("first-action").unwrap_or("start").to_string();
         let ta = c
             .attr("then-action")
@@ -497,6 +511,7 @@ fn unpack_order(
             .unwrap_or(fa.clone());
         let clone_min = firsts
             .first()
+            .filter(|_| first_bundle.is_none())
             .and_then(|&f| u.rscs[f].meta.get("clone-min"))
             .map(|v| Score::parse(v).0.max(0) as usize)
             .filter(|&m| m > 0)
@@ -518,6 +533,8 @@ fn unpack_order(
                     kind,
                     symmetrical,
                     one_or_more: clone_min.map(|m| (format!("clone-one-or-more:{id}"), m)),
+                    first_bundle: first_bundle.as_ref().map(|(b, _)| b.clone()),
+                    then_bundle: then_bundle.as_ref().map(|(b, _)| b.clone()),
                 });
             }
         }
@@ -543,6 +560,8 @@ fn unpack_order(
             kind: k,
             symmetrical: sym,
             one_or_more: oom,
+            first_bundle: None,
+            then_bundle: None,
         });
     };
     let mut prev: Option<(Vec<RscId>, String, Option<&str>, bool)> = None;

@@ -70,7 +70,10 @@ pub fn op_key(u: &Unpacked, a: &crate::actions::Action) -> String {
                 a.interval_ms
             )
         }
-        None => a.task.clone(),
+        None => match &a.bundle {
+            Some(bid) => format!("{bid}_{}_0", a.task),
+            None => a.task.clone(),
+        },
     }
 }
 
@@ -180,8 +183,15 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
         })
         .unwrap_or_default();
     if let Some((n, action)) = &act.fence {
+        // a guest node's "fencing" (its container's recovery) is a pseudo
+        // event
+        let tag = if act.pseudo {
+            "pseudo_event"
+        } else {
+            "crm_event"
+        };
         return format!(
-            "<crm_event id=\"{id}\" operation=\"stonith\" operation_key=\"stonith-{}-{}\"{}><attributes CRM_meta_stonith_action=\"{}\"/></crm_event>",
+            "<{tag} id=\"{id}\" operation=\"stonith\" operation_key=\"stonith-{}-{}\"{}><attributes CRM_meta_stonith_action=\"{}\"/></{tag}>",
             esc(&u.nodes[*n].uname),
             esc(action),
             node_attrs,
@@ -211,7 +221,7 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
             esc(act.op_task()),
             esc(&key),
             // only node-level pseudo ops (a guest's fencing) name a node
-            if act.rsc.is_none() { node_attrs } else { String::new() }
+            if act.rsc.is_none() && act.bundle.is_none() { node_attrs } else { String::new() }
         );
     }
     let prim = act

@@ -13,9 +13,14 @@
 //!   `never`, or `exclusive` elsewhere). Anonymous clones probe one instance
 //!   per node: the one known there, else the one placed there, else the
 //!   first. The probe is ordered before the start of the resource (of the
-//!   whole clone for clone instances).
+//!   whole clone for clone instances). On a guest node whose container is
+//!   stopped nothing is probed: the container's probes precede the start of
+//!   the top-level resource of what would have been (its stop, when the
+//!   container will stop). A bundle connection's probe follows its
+//!   container's start.
 //! * **Probe before stop**: for an ordering "X stop then Y action" between two
-//!   resources, X's probes are ordered before that action too.
+//!   resources, X's probes are ordered before that action too (not when Y
+//!   is the stop of the container X lives in).
 //!   Pacemaker makes some orderings by name even when the stop does not
 //!   exist: a member's stop before its container's `stopped`, and a group
 //!   member's stop before the previous member's.
@@ -32,14 +37,22 @@
 //!   and after the promote (next role Promoted) or demote (currently
 //!   Promoted). An active op whose role no longer matches is cancelled
 //!   before the promote, demote or stop; one no longer configured, or on a
-//!   resource or node in maintenance, is cancelled on its own. A
+//!   resource or node in maintenance, is cancelled after the resource's
+//!   stop (not on a node shutting down or in standby, unless it is in
+//!   maintenance). On a remote or guest node monitors wait for the connection's
+//!   start (a recurring one is rescheduled when the connection starts; a
+//!   probe on a remote node whose connection goes away for good precedes
+//!   its stop instead). A
 //!   `role=Stopped` monitor runs on every other node (optional where already
 //!   active), after the probe and any stop there. Expired failures get a
 //!   `clear_failcount` (a remote connection's after its node's fencing).
 //! * **Container brackets**: a group's or clone's `start` precedes its
 //!   `running`, `stop` its `stopped`, and `stopped` its `start`; a
 //!   promotable clone also orders `demote` → `demoted` → `stop`/`start`/
-//!   `promote` and `stopped`/`running` → `promote`.
+//!   `promote` and `stopped`/`running` → `promote`. An ordered clone
+//!   (`ordered=true`, a bundle's inner clone) starts (promotes) its
+//!   instances one after another and stops (demotes) them in reverse. A bundle's own pseudo ops
+//!   are bracketed as [`crate::bundle::graph_orderings`] says.
 //! * **Fencing**: every start or promote of a resource that requires fencing
 //!   waits for each fencing op; a fence device's start (it requires quorum
 //!   unless `requires=fencing` says otherwise) waits only for fencing of a
@@ -87,6 +100,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     pending_starts(b);
     container_brackets(b);
     let probes = add_probes(b);
+    crate::bundle::graph_orderings(b, &probes);
     // (restart orderings first: they follow only what the probes were
     // ordered before originally, as pcmk__order_probes does)
     probe_before_restarts(b, &probes);
@@ -94,6 +108,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     add_recurring(b);
     cancel_orphans(b);
     stopped_monitors(b);
+    remote_monitor_orders(b);
     clear_failcounts(b);
     fencing_orders(b);
     pending_migration_stops(b);
@@ -279,6 +294,37 @@ fn container_brackets(b: &mut B) {
                 b.order(fa, ta, G | flags::OPTIONAL);
             }
         }
+        // an ordered clone starts its instances one after another, and
+        // stops them in reverse
+        if r.kind == RscKind::Clone && r.meta.get("ordered").is_some_and(|v| is_true(v)) {
+            let acts = |b: &B, c: RscId, t: &str| -> Vec<ActionId> {
+                if u.rscs[c].is_leaf() {
+                    b.find_all(c, t)
+                } else {
+                    b.by_key
+                        .get(&(Some(c), t.to_string(), None))
+                        .copied()
+                        .into_iter()
+                        .collect()
+                }
+            };
+            // (and, promotable, promotes them in order and demotes them in
+            // reverse)
+            let mut pairs = vec![("start", true), ("stop", false)];
+            if r.promotable {
+                pairs.extend([("promote", true), ("demote", false)]);
+            }
+            for w in r.children.windows(2) {
+                for &(t, forward) in &pairs {
+                    let (a, z) = if forward { (w[0], w[1]) } else { (w[1], w[0]) };
+                    for x in acts(b, a, t) {
+                        for y in acts(b, z, t) {
+                            b.order(x, y, G | flags::OPTIONAL);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -368,12 +414,38 @@ fn is_remote_connection(u: &Unpacked, r: RscId) -> bool {
         .any(|n| n.kind != NodeKind::Member && n.remote_rsc.as_deref() == Some(&u.rscs[r].id))
 }
 
-fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
+/// Probes of `r` on node `n`. On a guest node whose container is stopped
+/// (`guest` = its container, `true`) or will stop (`false`) nothing is
+/// probed: what would be is recorded in `pending` as (container, stopped,
+/// top-level resource) for [`add_probes`] to order (Pacemaker's
+/// `pcmk__probe_rsc_on_node`).
+fn probe_rsc(
+    b: &mut B,
+    r: RscId,
+    n: NodeId,
+    out: &mut Vec<ActionId>,
+    guest: Option<(RscId, bool)>,
+    pending: &mut Vec<(RscId, bool, RscId)>,
+) {
     let u = b.u();
     let rr = &u.rscs[r];
     let node = &u.nodes[n];
     if node.kind != NodeKind::Member && (rr.is_stonith() || is_remote_connection(u, r)) {
         return;
+    }
+    // guest nodes cannot run resources containing guest nodes
+    if node.kind == NodeKind::Guest {
+        let mut ls = Vec::new();
+        leaves(&u.rscs, r, &mut ls);
+        let holds_guest = ls.iter().any(|&l| {
+            (0..u.nodes.len()).any(|g| {
+                u.nodes[g].kind == NodeKind::Guest
+                    && crate::actions::guest_container(u, g) == Some(l)
+            })
+        });
+        if holds_guest {
+            return;
+        }
     }
     // on a bundle's guest node only that replica's own instance is probed
     // (pcmk__bundle_create_probe; nothing else may run there)
@@ -391,7 +463,7 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
     match rr.kind {
         RscKind::Group => {
             for c in rr.children.clone() {
-                probe_rsc(b, c, n, out);
+                probe_rsc(b, c, n, out, guest, pending);
             }
             return;
         }
@@ -400,14 +472,14 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
             // guest node only (pcmk__bundle_create_probe)
             for c in rr.children.clone() {
                 if crate::bundle::instance_guest(u, c) == Some(n) {
-                    probe_rsc(b, c, n, out);
+                    probe_rsc(b, c, n, out, guest, pending);
                 }
             }
             return;
         }
         RscKind::Clone if rr.unique => {
             for c in rr.children.clone() {
-                probe_rsc(b, c, n, out);
+                probe_rsc(b, c, n, out, guest, pending);
             }
             return;
         }
@@ -420,7 +492,7 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
                 .or_else(|| ch.iter().copied().find(|&c| b.a.node[c] == Some(n)))
                 .or_else(|| ch.first().copied());
             if let Some(c) = pick {
-                probe_rsc(b, c, n, out);
+                probe_rsc(b, c, n, out, guest, pending);
             }
             return;
         }
@@ -444,8 +516,22 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
     if rr.orphan || state_known(rr, n) || !discovery_allowed(u, r, n) {
         return;
     }
+    if let Some((k, stopped)) = guest {
+        // the resource's top-level start waits for the container's probes
+        // (or stop) instead
+        let top = *ancestors(u, r).last().unwrap_or(&r);
+        pending.push((k, stopped, top));
+        return;
+    }
     let p = new_action(b, r, "monitor", 0, n, false, true);
     out.push(p);
+    // (pe_order_probe) a bundle connection is probed after its container
+    // starts
+    if let Some(k) = container_of(u, r).filter(|&k| crate::bundle::member_of(u, k).is_some()) {
+        for ks in b.find_all(k, "start") {
+            b.order(ks, p, G | flags::OPTIONAL);
+        }
+    }
     let top = clone_of(&u.rscs, r).unwrap_or(r);
     for s in b.find_all(top, "start") {
         b.order(p, s, G | flags::OPTIONAL);
@@ -455,12 +541,14 @@ fn probe_rsc(b: &mut B, r: RscId, n: NodeId, out: &mut Vec<ActionId>) {
 fn add_probes(b: &mut B) -> Vec<ActionId> {
     let u = b.u();
     let mut out = Vec::new();
+    let mut pending = Vec::new();
     for (ni, n) in u.nodes.iter().enumerate() {
         if !n.online || n.unclean || n.pending {
             continue;
         }
         // nothing can be active on a guest node whose container is stopped
         // or will stop (or move): no probes there
+        let mut guest = None;
         if n.kind == NodeKind::Guest {
             if let Some(k) = crate::actions::guest_container(u, ni) {
                 let kr = &u.rscs[k];
@@ -470,14 +558,42 @@ fn add_probes(b: &mut B) -> Vec<ActionId> {
                     || next.is_none()
                     || b.a.next_role[k] == Role::Stopped
                     || next.is_some_and(|x| !kr.running_on.contains(&x));
-                if kr.running_on.is_empty() || stops {
-                    continue;
+                if kr.running_on.is_empty() {
+                    guest = Some((k, true));
+                } else if stops {
+                    guest = Some((k, false));
                 }
             }
         }
         for ri in 0..u.rscs.len() {
             if u.rscs[ri].parent.is_none() {
-                probe_rsc(b, ri, ni, &mut out);
+                probe_rsc(b, ri, ni, &mut out, guest, &mut pending);
+            }
+        }
+    }
+    // a stopped guest's container is probed (a stopping one stopped)
+    // before what would have been probed on the guest starts
+    for (k, stopped, top) in pending {
+        let firsts: Vec<ActionId> = if stopped {
+            out.iter()
+                .copied()
+                .filter(|&p| b.actions[p].rsc == Some(k))
+                .collect()
+        } else {
+            b.find_all(k, "stop")
+        };
+        let thens: Vec<ActionId> = if u.rscs[top].is_leaf() {
+            b.find_all(top, "start")
+        } else {
+            b.by_key
+                .get(&(Some(top), "start".to_string(), None))
+                .copied()
+                .into_iter()
+                .collect()
+        };
+        for &f in &firsts {
+            for &t in &thens {
+                b.order(f, t, G | flags::OPTIONAL);
             }
         }
     }
@@ -525,6 +641,11 @@ fn probe_before_stops(b: &mut B, probes: &[ActionId]) {
             continue;
         };
         if f.task != "stop" || fr == tr {
+            continue;
+        }
+        // not for a resource inside a stopping container: the probe could
+        // come after the container starts again (a transition loop)
+        if t.task == "stop" && container_of(u, fr) == Some(tr) {
             continue;
         }
         if let Some(ps) = by_rsc.get(&fr) {
@@ -645,7 +766,17 @@ fn fencing_orders(b: &mut B) {
         .collect();
     let mut chain: Vec<ActionId> = Vec::new();
     let mut dc_fence = None;
+    // a guest's "fencing" is its container's recovery: no part of the chain
+    let guest_target = |b: &B, f: ActionId| {
+        b.actions[f]
+            .fence
+            .as_ref()
+            .is_some_and(|(n, _)| u.nodes[*n].kind == NodeKind::Guest)
+    };
     for (k, &f) in fences.iter().enumerate() {
+        if guest_target(b, f) {
+            continue;
+        }
         if is_dc[k] {
             dc_fence = Some(f);
             continue;
@@ -684,6 +815,11 @@ fn fencing_orders(b: &mut B) {
                     .flat_map(|t| b.find_all(l, t))
                     .filter(|&x| b.actions[x].node == Some(target))
                     .collect();
+                // (a bundled resource's own stop is not ordered after the
+                // fencing: that would loop; its clone's stop is)
+                let bundled = crate::bundle::member_of(u, l).is_some()
+                    || clone_of(&u.rscs, l)
+                        .is_some_and(|c| u.rscs[c].meta.contains_key(crate::bundle::BUNDLE_META));
                 if !implied.is_empty() {
                     let top = ancestors(u, l).last().copied().unwrap_or(l);
                     let top_stop = if top == l {
@@ -696,7 +832,8 @@ fn fencing_orders(b: &mut B) {
                             .get(&(Some(top), "stop".to_string(), None))
                             .copied()
                     };
-                    for x in implied.into_iter().chain(top_stop) {
+                    let own = if bundled { Vec::new() } else { implied };
+                    for x in own.into_iter().chain(top_stop) {
                         b.order(f, x, G | flags::OPTIONAL);
                     }
                 }
@@ -708,6 +845,7 @@ fn fencing_orders(b: &mut B) {
                     }
                 }
             } else if requires_quorum_only(u, r)
+                && !bundle_guest(u, target)
                 && (b.a.scored.tables[l].contains_key(&target)
                     // (a remote connection's allowed nodes include the
                     // remote nodes, banned)
@@ -849,6 +987,13 @@ fn shutdowns(b: &mut B) {
     }
 }
 
+/// A bundle's guest node: Pacemaker makes it while unpacking the bundle, so
+/// it is among no other resource's allowed nodes.
+fn bundle_guest(u: &Unpacked, n: NodeId) -> bool {
+    u.nodes[n].kind == NodeKind::Guest
+        && remote_connection(u, n).is_some_and(|c| crate::bundle::member_of(u, c).is_some())
+}
+
 fn requires_quorum_only(u: &Unpacked, r: &Rsc) -> bool {
     match r.meta.get("requires").map(String::as_str) {
         Some("quorum") => true,
@@ -942,6 +1087,11 @@ fn cancel_orphans(b: &mut B) {
             if !r.running_on.contains(&n) || !node.online || node.unclean {
                 continue;
             }
+            // nodes that cannot run resources are not checked, unless in
+            // maintenance (check_actions)
+            if (node.shutdown || node.standby) && !node.maintenance {
+                continue;
+            }
             for (name, interval) in &h.active_recurring {
                 let configured = r
                     .ops
@@ -950,6 +1100,10 @@ fn cancel_orphans(b: &mut B) {
                 if rsc_maint || node.maintenance || (!configured && u.options.stop_orphan_actions) {
                     let c = new_action(b, l, "cancel", *interval, n, false, true);
                     b.actions[c].cancels = Some(name.clone());
+                    // cancellations happen after stops (schedule_cancel)
+                    for s in b.find_all(l, "stop") {
+                        b.order(s, c, G | flags::OPTIONAL);
+                    }
                 }
             }
         }
@@ -1247,6 +1401,59 @@ fn add_recurring(b: &mut B) {
                         b.order(x, m, G | flags::OPTIONAL | flags::RUNNABLE_LEFT);
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Monitors on a remote or guest node wait for its connection to start
+/// (Pacemaker's `apply_remote_ordering`, `apply_container_ordering`); a
+/// recurring one is rescheduled when the connection starts. A probe on a
+/// remote node whose connection is going away for good comes before the
+/// connection stops instead.
+fn remote_monitor_orders(b: &mut B) {
+    let u = b.u();
+    for x in 0..b.actions.len() {
+        let a = &b.actions[x];
+        let (Some(l), Some(n)) = (a.rsc, a.node) else {
+            continue;
+        };
+        if a.pseudo || u.nodes[n].kind == NodeKind::Member || a.notify.is_some() {
+            continue;
+        }
+        let recurring = a.interval_ms > 0;
+        let guest = u.nodes[n].kind == NodeKind::Guest;
+        let is_monitor = a.task == "monitor";
+        if !(is_monitor || (a.task == "cancel" && !guest)) {
+            continue;
+        }
+        let Some(c) = remote_connection(u, n) else {
+            continue;
+        };
+        if c == l {
+            continue;
+        }
+        let leaving = !guest
+            && !recurring
+            && !u.rscs[c].running_on.is_empty()
+            && (b.a.node[c].is_none() || b.a.next_role[c] == Role::Stopped);
+        if leaving {
+            for cs in b.find_all(c, "stop") {
+                b.order(x, cs, G | flags::RUNNABLE_LEFT);
+            }
+            continue;
+        }
+        for cs in b.find_all(c, "start") {
+            b.order(cs, x, G | flags::OPTIONAL);
+            let s = &b.actions[cs];
+            // (a migrating connection's start becomes a pseudo action)
+            if recurring
+                && !s.optional
+                && s.runnable
+                && s.node.is_some()
+                && !crate::actions::migrating(b.a, c)
+            {
+                b.actions[x].optional = false;
             }
         }
     }

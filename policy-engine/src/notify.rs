@@ -23,7 +23,9 @@
 //!   `T` on a node; a stop on an unclean node counts anyway). The post ones
 //!   also when `C_done` ends up required. The post ones are runnable as
 //!   `C_done` was when it was made (`running`: some instance active or
-//!   starting).
+//!   starting). All of them are also required when some instance's `T` is
+//!   (even if it cannot run), and none is runnable when no instance's `T`
+//!   can run (the clone's `summary_action_flags`).
 //! * Per instance: one that is active (current role not Stopped) is told
 //!   about a stop or demote on each node it is active on (not a node being
 //!   fenced when its stop is implied by that): before it, and after it too
@@ -134,14 +136,18 @@ pub(crate) fn seed(b: &B, c: RscId) -> Seed {
 pub fn graph_first(acts: &crate::actions::Actions, first: ActionId, then: ActionId) -> ActionId {
     let u = &acts.assigned.scored.unpacked;
     let (f, t) = (&acts.actions[first], &acts.actions[then]);
-    let (Some(c), Some(tr)) = (f.rsc, t.rsc) else {
+    let Some(c) = f.rsc else {
         return first;
     };
-    if !f.pseudo || f.notify.is_some() || f.node.is_some() || !notifies(u, c) || tr == c {
+    if !f.pseudo || f.notify.is_some() || f.node.is_some() || !notifies(u, c) {
         return first;
     }
-    if ancestors(u, tr).contains(&c) {
-        return first;
+    // a bundle's own action is another resource's (its inner clone is not
+    // its child here)
+    match t.rsc {
+        Some(tr) if tr == c || ancestors(u, tr).contains(&c) => return first,
+        None if t.bundle.is_none() => return first,
+        _ => {}
     }
     let done = match f.task.as_str() {
         "start" | "running" => "running",
@@ -205,13 +211,29 @@ pub(crate) fn add(b: &mut B, seeds: &BTreeMap<RscId, Seed>) {
                 "promote" => seed.promoting,
                 _ => seed.demoting,
             };
-            let end_runnable = task != "start" || seed.active || seed.starting;
+            // the clone's flags for its notifications come from its
+            // instances: none of them can do the action, none runnable
+            // (summary_action_flags)
+            // (summary_action_flags); and required when one of them has
+            // to do it, even if it cannot
+            let mut ls = Vec::new();
+            leaves(&u.rscs, c, &mut ls);
+            let doable = ls.iter().any(|&l| {
+                b.find_all(l, task).iter().any(|&x| {
+                    let a = &b.actions[x];
+                    a.runnable && (a.node.is_some() || a.pseudo)
+                })
+            });
+            let mandatory = ls
+                .iter()
+                .any(|&l| b.find_all(l, task).iter().any(|&x| !b.actions[x].optional));
+            let end_runnable = (task != "start" || seed.active || seed.starting) && doable;
             let (vars, any) = collect(b, c, task);
-            let required = any;
+            let required = any || mandatory;
             let pre_opt = !(was_required || required);
             let post_opt = !(was_required || required || !b.actions[pd].optional);
-            let pre = pseudo(b, c, "pre", task, task, pre_opt, true);
-            let pre_done = pseudo(b, c, "confirmed-pre", task, task, pre_opt, true);
+            let pre = pseudo(b, c, "pre", task, task, pre_opt, doable);
+            let pre_done = pseudo(b, c, "confirmed-pre", task, task, pre_opt, doable);
             b.order(pre, pre_done, G);
             b.order(pre_done, pa, G);
             let post = pseudo(b, c, "post", task, done, post_opt, end_runnable);

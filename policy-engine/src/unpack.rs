@@ -361,6 +361,12 @@ pub struct Order {
     pub symmetrical: bool,
     /// For require-all=false / clone-min sets: the pseudo op name.
     pub one_or_more: Option<(String, usize)>,
+    /// The first side names this bundle (`first` is then its first
+    /// container): the order acts through the bundle's own pseudo actions
+    /// ([`crate::bundle`]).
+    pub first_bundle: Option<String>,
+    /// The then side names this bundle (`then` is its first container).
+    pub then_bundle: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -937,6 +943,8 @@ pub fn unpack_with(
             kind: OrderKind::Mandatory,
             symmetrical: true,
             one_or_more: None,
+            first_bundle: None,
+            then_bundle: None,
         });
     }
     Ok(u)
