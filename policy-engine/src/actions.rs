@@ -1320,7 +1320,7 @@ pub fn unfencing_enabled(u: &Unpacked) -> bool {
 /// Whether actions of `r` wait for its node's unfencing: fence devices when
 /// unfencing is in use, and resources that require it (the default for
 /// ordinary resources once unfencing is in use).
-fn waits_for_unfencing(r: &Rsc, enabled: bool) -> bool {
+pub(crate) fn waits_for_unfencing(r: &Rsc, enabled: bool) -> bool {
     if !enabled || !r.is_leaf() {
         return false;
     }

@@ -525,6 +525,16 @@ fn probe_rsc(
     }
     let p = new_action(b, r, "monitor", 0, n, false, true);
     out.push(p);
+    // a fence device (with unfencing in use) or a resource that needs
+    // unfencing is probed after its node is unfenced (pcmk__order_vs_unfence)
+    let unfence_first = crate::actions::unfencing_enabled(u)
+        && (rr.is_stonith() || crate::actions::waits_for_unfencing(rr, true));
+    if unfence_first {
+        let key = (None, format!("stonith-{}-on", u.nodes[n].uname), Some(n));
+        if let Some(&f) = b.by_key.get(&key) {
+            b.order(f, p, G | flags::OPTIONAL);
+        }
+    }
     // (pe_order_probe) a bundle connection is probed after its container
     // starts
     if let Some(k) = container_of(u, r).filter(|&k| crate::bundle::member_of(u, k).is_some()) {
@@ -754,8 +764,12 @@ fn probe_before_restarts(b: &mut B, probes: &[ActionId]) {
 
 fn fencing_orders(b: &mut B) {
     let u = b.u();
+    // (unfencing, "on", is ordered on its own node only: see
+    // crate::actions::unfencing and the probes)
     let fences: Vec<ActionId> = (0..b.actions.len())
-        .filter(|&i| b.actions[i].fence.is_some() && !b.actions[i].optional)
+        .filter(|&i| {
+            b.actions[i].fence.as_ref().is_some_and(|(_, a)| a != "on") && !b.actions[i].optional
+        })
         .collect();
     let is_dc: Vec<bool> = fences
         .iter()
