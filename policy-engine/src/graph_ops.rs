@@ -111,6 +111,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     remote_monitor_orders(b);
     clear_failcounts(b);
     fencing_orders(b);
+    stops_before_unfencing(b);
     pending_migration_stops(b);
     deletes(b);
     shutdowns(b);
@@ -875,6 +876,34 @@ fn fencing_orders(b: &mut B) {
 }
 
 /// `requires=quorum` (explicitly, or by default for fence devices).
+/// What needs unfencing and runs on a node being unfenced stops before the
+/// unfencing (it is restarted after it).
+fn stops_before_unfencing(b: &mut B) {
+    let u = b.u();
+    if !crate::actions::unfencing_enabled(u) {
+        return;
+    }
+    let unfences: Vec<(ActionId, NodeId)> = (0..b.actions.len())
+        .filter_map(|i| match &b.actions[i].fence {
+            Some((n, a)) if a == "on" => Some((i, *n)),
+            _ => None,
+        })
+        .collect();
+    for (f, n) in unfences {
+        for r in 0..u.rscs.len() {
+            let rr = &u.rscs[r];
+            if rr.is_stonith() || !crate::actions::waits_for_unfencing(rr, true) {
+                continue;
+            }
+            for st in b.find_all(r, "stop") {
+                if b.actions[st].node == Some(n) {
+                    b.order(st, f, G | flags::OPTIONAL);
+                }
+            }
+        }
+    }
+}
+
 /// A `migrate_to` still pending may have started the resource on its target:
 /// it is stopped there (before it starts anywhere), as Pacemaker forces.
 fn pending_migration_stops(b: &mut B) {
