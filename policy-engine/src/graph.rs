@@ -206,7 +206,7 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
         );
     }
     if act.task == "clear_failcount" {
-        let r = act.rsc.map(|r| u.rscs[r].id.as_str()).unwrap_or_default();
+        let r = act.rsc.map(|r| graph_name(u, r)).unwrap_or_default();
         return format!(
             "<crm_event id=\"{id}\" operation=\"clear_failcount\" operation_key=\"{}_clear_failcount_0\"{}><attributes/></crm_event>",
             esc(r),

@@ -45,6 +45,8 @@ pub struct HistOp {
     /// place a pending op among completed ones (`sort_op_by_callid`).
     pub transition: i32,
     pub transition_uuid: u64,
+    /// The entry records the last failure (`id` ends in `_last_failure_0`).
+    pub last_failure: bool,
 }
 
 /// Operation names an entry shares instead of owning a copy.
@@ -64,7 +66,7 @@ const TASKS: [&str; 10] = [
 impl HistOp {
     /// From an `lrm_rsc_op`'s attributes; the first of a repeated name wins.
     pub fn from_attrs<'a>(attrs: impl IntoIterator<Item = (&'a str, &'a str)>) -> HistOp {
-        let mut v: [Option<&str>; 17] = [None; 17];
+        let mut v: [Option<&str>; 18] = [None; 18];
         for (k, val) in attrs {
             let i = match k {
                 "operation" => 0,
@@ -84,11 +86,12 @@ impl HistOp {
                 "op-secure-params" => 14,
                 "op-secure-digest" => 15,
                 "transition-magic" => 16,
+                "id" => 17,
                 _ => continue,
             };
             v[i].get_or_insert(val);
         }
-        let [operation, interval, call_id, rc_code, transition_key, op_status, last_rc_change, last_run, op_digest, restart_digest, force_restart, migrate_source, migrate_target, feature_set, secure_params, secure_digest, magic] =
+        let [operation, interval, call_id, rc_code, transition_key, op_status, last_rc_change, last_run, op_digest, restart_digest, force_restart, migrate_source, migrate_target, feature_set, secure_params, secure_digest, magic, id] =
             v;
         // "action:transition:target-rc:uuid", after "status:rc;" in the magic
         let key = magic
@@ -138,6 +141,7 @@ impl HistOp {
             secure_digest: text(secure_digest),
             transition,
             transition_uuid,
+            last_failure: id.is_some_and(|i| i.ends_with("_last_failure_0")),
         }
     }
 }

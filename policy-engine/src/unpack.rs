@@ -2599,6 +2599,37 @@ fn unpack_history(cx: &Ctx, history: &mut History, u: &mut Unpacked) {
                     }
                 }
             }
+            // a last failure of a start or monitor whose parameters have
+            // changed since has its fail count cleared (check_operation_expiry)
+            // (a bundle's generated resources are left out: their
+            // parameters are Pacemaker's own making)
+            let generated = r.meta.contains_key(crate::bundle::MEMBER_META);
+            for (&nid, h) in r.history.iter().filter(|_| !generated) {
+                let changed_failure = h.ops.iter().any(|op| {
+                    op.last_failure
+                        && (op.task == "start" || op.task == "monitor")
+                        && crate::digest::comparable(op)
+                        && op.op_digest.as_deref().is_some_and(|d| {
+                            let mut params = crate::digest::resource_params(r);
+                            if op.interval_ms > 0 {
+                                let cfg = r.ops.iter().find(|o| {
+                                    o.name == op.task.as_ref() && o.interval_ms == op.interval_ms
+                                });
+                                if let Some(cfg) = cfg {
+                                    params.extend(cfg.params.clone());
+                                }
+                                params.insert(
+                                    "CRM_meta_timeout".into(),
+                                    cfg.and_then(|c| c.timeout_ms).unwrap_or(20000).to_string(),
+                                );
+                            }
+                            crate::digest::params_digest(&params) != d
+                        })
+                });
+                if changed_failure && !u.clear_failcounts.contains(&(ri, nid)) {
+                    u.clear_failcounts.push((ri, nid));
+                }
+            }
             // a failed resource whose definition changed has its fail
             // count cleared, to be retried fresh (process_rsc_history)
             for &nid in changed.iter().chain(&reload).chain(&pending_restart) {

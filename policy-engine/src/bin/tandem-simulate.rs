@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 
-use policy_engine::graph::{is_executed, op_key};
+use policy_engine::graph::{graph_name, is_executed, op_key};
 use policy_engine::history::History;
 use policy_engine::render::{cluster_status, current_leaves, transition_summary, StatusView};
 use policy_engine::{rules, schedule_with, Transition};
@@ -278,7 +278,8 @@ fn executing(t: &Transition) -> String {
         {
             s.push_str(&format!(
                 "  * Cluster action:  clear_failcount for {} on {}\n",
-                u.rscs[r].id, u.nodes[n].uname
+                graph_name(u, r),
+                u.nodes[n].uname
             ));
         } else if let (Some(r), Some(n)) = (act.rsc, act.node) {
             let task = if act.interval_ms > 0 {
@@ -288,7 +289,9 @@ fn executing(t: &Transition) -> String {
             };
             s.push_str(&format!(
                 "  * Resource action: {:<15} {} on {}\n",
-                u.rscs[r].id, task, u.nodes[n].uname
+                graph_name(u, r),
+                task,
+                u.nodes[n].uname
             ));
         }
     }
