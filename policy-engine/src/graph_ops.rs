@@ -106,6 +106,7 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     probe_before_restarts(b, &probes);
     probe_before_stops(b, &probes);
     add_recurring(b);
+    reloads(b);
     cancel_orphans(b);
     stopped_monitors(b);
     remote_monitor_orders(b);
@@ -876,6 +877,46 @@ fn fencing_orders(b: &mut B) {
 }
 
 /// `requires=quorum` (explicitly, or by default for fence devices).
+/// A resource whose reloadable parameters changed, staying where it is in
+/// the same role, is reloaded there (`reload-agent`, after its probes); its
+/// recurring monitors there are scheduled again after the reload
+/// (`schedule_reload`, `recurring_op_for_active`).
+fn reloads(b: &mut B) {
+    let u = b.u();
+    for r in 0..u.rscs.len() {
+        let rr = &u.rscs[r];
+        if !rr.is_leaf() || rr.failed || !rr.managed || rr.running_on.len() != 1 {
+            continue;
+        }
+        let c = rr.running_on[0];
+        if b.a.node[r] != Some(c) || !rr.reload_on.contains(&c) || rr.role != b.a.next_role[r] {
+            continue;
+        }
+        let Some(&start) = b.by_key.get(&(Some(r), "start".to_string(), Some(c))) else {
+            continue;
+        };
+        if !b.actions[start].optional || !b.actions[start].runnable {
+            continue;
+        }
+        let reload = new_action(b, r, "reload-agent", 0, c, false, true);
+        let mine: Vec<ActionId> = b
+            .by_key
+            .range((Some(r), String::new(), None)..)
+            .take_while(|((x, _, _), _)| *x == Some(r))
+            .map(|(_, &i)| i)
+            .collect();
+        for x in mine {
+            let a = &b.actions[x];
+            if a.task == "monitor" && a.interval_ms == 0 {
+                b.order(x, reload, G | flags::OPTIONAL);
+            } else if a.task == "monitor" && a.interval_ms > 0 && a.node == Some(c) {
+                b.actions[x].optional = false;
+                b.order(reload, x, G | flags::OPTIONAL);
+            }
+        }
+    }
+}
+
 /// What needs unfencing and runs on a node being unfenced stops before the
 /// unfencing (it is restarted after it).
 fn stops_before_unfencing(b: &mut B) {
