@@ -71,6 +71,8 @@
 //!   it; a DC's shutdown comes after the other nodes' shutdowns and fencing.
 //! * **Pending start**: a start still in flight is shown where the resource
 //!   is to run, even when nothing requires it.
+//! * **Reload**: `reload-agent` where a resource with changed reloadable
+//!   parameters stays; its recurring monitors there follow it.
 //! * **Notifications** of clones with `notify=true` ([`crate::notify`]).
 //! * **Live migration** (after the summary has decided which moves are
 //!   migrations): `migrate_to` on the source, then `migrate_from` on the
