@@ -205,6 +205,13 @@ fn action_xml(t: &crate::Transition, a: ActionId, id: usize) -> String {
             node_attrs
         );
     }
+    if act.rsc.is_none() && act.task.starts_with("probe_again-") {
+        return format!(
+            "<rsc_op id=\"{id}\" operation=\"probe_again\" operation_key=\"{}\"{}><attributes CRM_meta_op_no_wait=\"true\"/></rsc_op>",
+            esc(&act.task),
+            node_attrs
+        );
+    }
     if act.task == "clear_failcount" {
         let r = act.rsc.map(|r| graph_name(u, r)).unwrap_or_default();
         return format!(

@@ -71,6 +71,8 @@
 //!   it; a DC's shutdown comes after the other nodes' shutdowns and fencing.
 //! * **Pending start**: a start still in flight is shown where the resource
 //!   is to run, even when nothing requires it.
+//! * **Reprobe**: a node whose `probe_complete` attribute is false gets
+//!   `probe_again-<node>` instead of probes.
 //! * **Reload**: `reload-agent` where a resource with changed reloadable
 //!   parameters stays; its recurring monitors there follow it.
 //! * **Notifications** of clones with `notify=true` ([`crate::notify`]).
@@ -578,6 +580,13 @@ fn add_probes(b: &mut B) -> Vec<ActionId> {
                     guest = Some((k, false));
                 }
             }
+        }
+        // a node whose history says its probes did not complete (old
+        // CIBs' `probe_complete=false`) is probed again as a whole
+        if n.attrs.get("probe_complete").is_some_and(|v| !is_true(v)) {
+            let task = format!("probe_again-{}", n.uname);
+            b.action(None, &task, Some(ni), false, false, true);
+            continue;
         }
         for ri in 0..u.rscs.len() {
             if u.rscs[ri].parent.is_none() {
