@@ -911,7 +911,10 @@ pub(crate) fn graph_orderings(b: &mut crate::actions::B, probes: &[crate::action
         // pseudo actions were made, or when it ends up shown and the
         // bundle's action is looked at again later: it changes when an
         // ordering from a notifying clone is moved onto that clone's
-        // post-notifications. Its done actions count when shown.
+        // post-notifications. Its promote and demote count when shown
+        // (instances' role changes are all decided before Pacemaker makes
+        // the clone's pseudo actions; ours can become required later, by a
+        // restart). Its done actions count when shown.
         let revisited = |b: &crate::actions::B, x: ActionId| {
             b.orderings.iter().any(|o| {
                 o.then == x && o.flags & (flags::INTERNAL | flags::NO_EDGE) == 0 && {
@@ -933,7 +936,8 @@ pub(crate) fn graph_orderings(b: &mut crate::actions::B, probes: &[crate::action
                         "promote" => s.promoting,
                         "demote" => s.demoting,
                         _ => false,
-                    }) || ((!a.optional || a.printed) && revisited(b, dst))
+                    }) || ((!a.optional || a.printed)
+                        && (revisited(b, dst) || matches!(a.task.as_str(), "promote" | "demote")))
                 }
                 Some(r) if u.rscs[r].is_leaf() => {
                     !a.optional && (a.task != "start" || (a.runnable && a.node.is_some()))
