@@ -236,6 +236,26 @@ fn mark_printed(b: &mut B) {
             if any && b.actions[pd].optional {
                 b.actions[pd].printed = true;
             }
+            // a clone completes an action only if some instance can do it
+            // (pcmk__collective_action_flags)
+            if r.kind == RscKind::Clone {
+                let task = match done {
+                    "promoted" => "promote",
+                    "demoted" => "demote",
+                    "running" => "start",
+                    _ => "stop",
+                };
+                let mut ls = Vec::new();
+                leaves(&u.rscs, ri, &mut ls);
+                let can = ls.iter().any(|&l| {
+                    b.find_all(l, task)
+                        .iter()
+                        .any(|&x| b.actions[x].runnable && b.actions[x].node.is_some())
+                });
+                if !can {
+                    b.actions[pd].graph_unrunnable = true;
+                }
+            }
         }
     }
 }
