@@ -897,7 +897,7 @@ fn fencing_orders(b: &mut B) {
                     // (a remote connection's allowed nodes include the
                     // remote nodes, banned)
                     || (is_remote_agent(r) && u.nodes[target].kind != NodeKind::Member))
-                && !r.history.contains_key(&target)
+                && !known_here(u, l, target)
             {
                 for x in b.find_all(l, "start") {
                     b.order(f, x, G | flags::IMPLIES_THEN | flags::RUNNABLE_LEFT);
@@ -1107,6 +1107,21 @@ fn shutdowns(b: &mut B) {
 fn bundle_guest(u: &Unpacked, n: NodeId) -> bool {
     u.nodes[n].kind == NodeKind::Guest
         && remote_connection(u, n).is_some_and(|c| crate::bundle::member_of(u, c).is_some())
+}
+
+/// `rsc_is_known_on`: the resource has history on the node, or it is an
+/// instance of an anonymous clone of primitives and some instance has.
+fn known_here(u: &Unpacked, l: RscId, n: NodeId) -> bool {
+    if u.rscs[l].history.contains_key(&n) {
+        return true;
+    }
+    match u.rscs[l].parent {
+        Some(c) if u.rscs[c].kind == RscKind::Clone && !u.rscs[c].unique => u.rscs[c]
+            .children
+            .iter()
+            .any(|&i| u.rscs[i].history.contains_key(&n)),
+        _ => false,
+    }
 }
 
 fn requires_quorum_only(u: &Unpacked, r: &Rsc) -> bool {
