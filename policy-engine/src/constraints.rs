@@ -490,20 +490,16 @@ fn unpack_order(
         };
         let first_bundle = c.attr("first").and_then(bundle_ref);
         let then_bundle = c.attr("then").and_then(bundle_ref);
-        let firsts = match &first_bundle {
+        // the resources named on one side (a bundle's first container)
+        let side = |u: &Unpacked, attr: &str, bundle: &Option<(String, RscId)>| match bundle {
             Some((_, k)) => vec![*k],
             None => c
-                .attr("first")
+                .attr(attr)
                 .map(|r| resolve(u, tags, r))
                 .unwrap_or_default(),
         };
-        let thens = match &then_bundle {
-            Some((_, k)) => vec![*k],
-            None => c
-                .attr("then")
-                .map(|r| resolve(u, tags, r))
-                .unwrap_or_default(),
-        };
+        let firsts = side(u, "first", &first_bundle);
+        let thens = side(u, "then", &then_bundle);
         let fa = c.attr("first-action").unwrap_or("start").to_string();
         let ta = c
             .attr("then-action")

@@ -182,22 +182,14 @@ fn mark_printed(b: &mut B) {
             let Some(&pa) = b.by_key.get(&(Some(ri), t.to_string(), None)) else {
                 continue;
             };
+            let bb: &B = b;
             let members: Vec<ActionId> = r
                 .children
                 .iter()
                 .flat_map(|&c| {
-                    if u.rscs[c].is_leaf() {
-                        b.find_all(c, t)
-                            .into_iter()
-                            .filter(|&x| b.actions[x].node.is_some())
-                            .collect::<Vec<_>>()
-                    } else {
-                        b.by_key
-                            .get(&(Some(c), t.to_string(), None))
-                            .copied()
-                            .into_iter()
-                            .collect()
-                    }
+                    child_actions(bb, c, t)
+                        .into_iter()
+                        .filter(move |&x| !u.rscs[c].is_leaf() || bb.actions[x].node.is_some())
                 })
                 .collect();
             let ok = |x: ActionId| b.actions[x].runnable && !b.actions[x].graph_unrunnable;
@@ -278,6 +270,20 @@ fn pending_starts(b: &mut B) {
     }
 }
 
+/// A container member's actions with a task: a primitive's (on any node),
+/// or a nested container's own pseudo action.
+fn child_actions(b: &B, c: RscId, t: &str) -> Vec<ActionId> {
+    if b.u().rscs[c].is_leaf() {
+        b.find_all(c, t)
+    } else {
+        b.by_key
+            .get(&(Some(c), t.to_string(), None))
+            .copied()
+            .into_iter()
+            .collect()
+    }
+}
+
 /// An ordering Pacemaker has too (not a propagation-only link).
 fn is_real(fl: u32) -> bool {
     fl & (flags::NO_EDGE | flags::COLOCATION) == 0
@@ -323,17 +329,7 @@ fn container_brackets(b: &mut B) {
         // an ordered clone starts its instances one after another, and
         // stops them in reverse
         if r.kind == RscKind::Clone && r.meta.get("ordered").is_some_and(|v| is_true(v)) {
-            let acts = |b: &B, c: RscId, t: &str| -> Vec<ActionId> {
-                if u.rscs[c].is_leaf() {
-                    b.find_all(c, t)
-                } else {
-                    b.by_key
-                        .get(&(Some(c), t.to_string(), None))
-                        .copied()
-                        .into_iter()
-                        .collect()
-                }
-            };
+            let acts = child_actions;
             // (and, promotable, promotes them in order and demotes them in
             // reverse)
             let mut pairs = vec![("start", true), ("stop", false)];
