@@ -39,7 +39,8 @@
 //!   before the promote, demote or stop; one no longer configured, or on a
 //!   resource or node in maintenance, is cancelled after the resource's
 //!   stop (not on a node shutting down or in standby, unless it is in
-//!   maintenance). On a remote or guest node monitors wait for the connection's
+//!   maintenance). On a remote or guest node monitors (deletes, reloads:
+//!   all but role changes) wait for the connection's
 //!   start (a recurring one is rescheduled when the connection starts; a
 //!   probe on a remote node whose connection goes away for good precedes
 //!   its stop instead). A
@@ -113,12 +114,12 @@ pub(crate) fn add(b: &mut B, _fenced: &[NodeId]) {
     reloads(b);
     cancel_orphans(b);
     stopped_monitors(b);
-    remote_monitor_orders(b);
     clear_failcounts(b);
     fencing_orders(b);
     stops_before_unfencing(b);
     pending_migration_stops(b);
     deletes(b);
+    remote_monitor_orders(b);
     shutdowns(b);
     load_stopped(b);
     anti_colocation_orders(b);
@@ -1532,7 +1533,8 @@ fn add_recurring(b: &mut B) {
     }
 }
 
-/// Monitors on a remote or guest node wait for its connection to start
+/// Monitors (and every other action that changes no role, such as a
+/// delete) on a remote or guest node wait for its connection to start
 /// (Pacemaker's `apply_remote_ordering`, `apply_container_ordering`); a
 /// recurring one is rescheduled when the connection starts. A probe on a
 /// remote node whose connection is going away for good comes before the
@@ -1549,8 +1551,14 @@ fn remote_monitor_orders(b: &mut B) {
         }
         let recurring = a.interval_ms > 0;
         let guest = u.nodes[n].kind == NodeKind::Guest;
-        let is_monitor = a.task == "monitor";
-        if !(is_monitor || (a.task == "cancel" && !guest)) {
+        // every action but those that change the resource's role (their
+        // orderings are made with the others, in crate::actions); a
+        // cancellation on a guest node is no known task, and gets none
+        let role_change = matches!(
+            a.task.as_str(),
+            "start" | "stop" | "promote" | "demote" | "migrate_to" | "migrate_from"
+        );
+        if role_change || (a.task == "cancel" && guest) {
             continue;
         }
         let Some(c) = remote_connection(u, n) else {
