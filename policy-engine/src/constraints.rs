@@ -484,8 +484,11 @@ fn unpack_order(
     if sets.is_empty() {
         // a bundle named on either side is one order through its pseudo
         // actions, not one per container (its first container stands for it)
+        // (a bundle id is a tag of its containers: only tags are looked up)
         let bundle_ref = |r: &str| {
-            crate::bundle::replicas(u, r)
+            tags.contains_key(r)
+                .then(|| crate::bundle::replicas(u, r))
+                .flatten()
                 .and_then(|reps| reps.first().map(|&(k, _)| (r.to_string(), k)))
         };
         let first_bundle = c.attr("first").and_then(bundle_ref);
