@@ -15,7 +15,7 @@ run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 
 step "Building (cargo build --release)"
 cargo build --release --workspace --bins
-BIN=$PWD/target/release
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
 export PATH=$BIN:$PATH
 
 WORK=$(mktemp -d)
