@@ -59,7 +59,8 @@ use crate::unpack::*;
 
 const G: u32 = flags::GRAPH_ONLY | flags::OPTIONAL;
 
-/// What a notify action is: its key parts, and the variables it carries.
+/// What a notify action is: the parts of its key (the variables it carries
+/// are the action's `notify_vars`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notify {
     /// `pre` or `post` (Pacemaker's `notify_type`).
