@@ -260,10 +260,10 @@ fn executing(t: &Transition) -> String {
         if let Some((n, action)) = &act.fence {
             s.push_str(&format!("  * Fencing {} ({})\n", u.nodes[*n].uname, action));
         } else if act.pseudo {
+            // (only node-level pseudo actions, a guest's fencing, name a
+            // node; a resource's pseudo start or stop does not)
             let on = match act.node {
-                Some(n) if act.rsc.is_some() && act.task != "stop" && act.task != "demote" => {
-                    format!(" on {}", u.nodes[n].uname)
-                }
+                Some(n) if act.rsc.is_none() => format!(" on {}", u.nodes[n].uname),
                 _ => String::new(),
             };
             s.push_str(&format!("  * Pseudo action:   {}{}\n", op_key(u, act), on));
