@@ -1596,6 +1596,31 @@ fn remote_monitor_orders(b: &mut B) {
 /// Turn the moves the summary reports as `Migrate` into live migrations in
 /// the graph (see the module docs). Runs after the summary, on the final
 /// actions, and only adds graph actions and edges.
+/// `multiple-active=stop_unexpected`: a resource active on several nodes is
+/// stopped only where it should not be; where it stays it is left running,
+/// its start there a pseudo action (the summary still says it recovers).
+pub fn stop_unexpected(acts: &mut Actions) {
+    let u = &acts.assigned.scored.unpacked;
+    for r in 0..u.rscs.len() {
+        let rr = &u.rscs[r];
+        if !rr.is_leaf()
+            || rr.running_on.len() < 2
+            || rr.meta.get("multiple-active").map(String::as_str) != Some("stop_unexpected")
+        {
+            continue;
+        }
+        let Some(n) = acts.assigned.node[r].filter(|n| rr.running_on.contains(n)) else {
+            continue;
+        };
+        if let Some(&s) = acts.by_key.get(&(Some(r), "stop".to_string(), Some(n))) {
+            acts.actions[s].graph_unrunnable = true;
+        }
+        if let Some(&s) = acts.by_key.get(&(Some(r), "start".to_string(), Some(n))) {
+            acts.actions[s].pseudo = true;
+        }
+    }
+}
+
 pub fn add_migrations(acts: &mut Actions, summary: &crate::summary::Summary) {
     let migrating: Vec<RscId> = summary
         .changes

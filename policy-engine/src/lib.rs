@@ -27,8 +27,9 @@
 //! actions::create_actions Assigned  -> Actions   start/stop/promote/demote/fence actions,
 //!                                                orderings, flags propagated to a fixed point
 //! summary::summarize, graph::build  -> Transition  summary lines as data, executed graph
-//!                                                (live migrations the summary reports are
-//!                                                added to the graph in between)
+//!                                                (live migrations the summary reports, and
+//!                                                stop_unexpected's kept copies, are
+//!                                                settled in the graph in between)
 //! ```
 //!
 //! Text is produced only by [`render`] (crm_mon / crm_simulate look; `crm
@@ -98,6 +99,7 @@ pub fn schedule_with(
     let summary = summary::summarize(&acts);
     let mut acts = acts;
     graph_ops::add_migrations(&mut acts, &summary);
+    graph_ops::stop_unexpected(&mut acts);
     let graph = graph::build(&acts);
     Ok(Transition {
         actions: acts,
