@@ -723,3 +723,38 @@ fn a_notifying_clone_tells_its_instances_before_and_after_a_start() {
     assert_eq!(get("all_uname"), Some("node1 node2"));
     assert_eq!(v.len(), 25, "every notify variable is set");
 }
+
+#[test]
+fn a_node_asked_to_shut_down_stops_its_resources_first() {
+    // node1 has a `shutdown` attribute: ip moves away, and node1's
+    // do_shutdown waits for its stop there (checked against crm_simulate
+    // 2.1.5 -G)
+    let probed = r#"<lrm_resource id="ip" class="ocf" provider="heartbeat" type="Dummy">
+             <lrm_rsc_op id="ip_last_0" operation="monitor" call-id="1" rc-code="7"
+               op-status="0" interval="0" transition-key="1:1:7:0d9f3c8e"
+               crm_feature_set="3.16.2" op-digest="f2317cad3d54cec5d7d7aa7d0bf35cf8"/>
+           </lrm_resource>"#;
+    let cib = two_nodes(
+        r#"<primitive id="ip" class="ocf" provider="heartbeat" type="Dummy"/>"#,
+        "",
+        [&started("ip", "Dummy", 3, Some(NO_PARAMS_DIGEST)), probed],
+    )
+    .replacen(
+        r#"<lrm id="1">"#,
+        r#"<transient_attributes id="1"><instance_attributes id="status-1">
+             <nvpair id="status-1-shutdown" name="shutdown" value="1700000000"/>
+           </instance_attributes></transient_attributes><lrm id="1">"#,
+        1,
+    );
+    assert_eq!(summary(&cib), vec!["* Move ip ( node1 -> node2 )"]);
+    let (synapses, _) = graph(&cib);
+    let s = |a: &str, i: &[&str]| (a.to_string(), i.iter().map(|x| x.to_string()).collect());
+    assert_eq!(
+        synapses,
+        vec![
+            s("do_shutdown-node1@node1", &["ip_stop_0@node1"]),
+            s("ip_start_0@node2", &["ip_stop_0@node1"]),
+            s("ip_stop_0@node1", &[]),
+        ]
+    );
+}
