@@ -196,6 +196,14 @@ impl<'a> B<'a> {
             .map(|(_, &i)| i)
             .collect()
     }
+    /// Every action of a resource, whatever its task.
+    pub(crate) fn all_of(&self, rsc: RscId) -> Vec<ActionId> {
+        self.by_key
+            .range((Some(rsc), String::new(), None)..)
+            .take_while(|((r, _, _), _)| *r == Some(rsc))
+            .map(|(_, &i)| i)
+            .collect()
+    }
 }
 
 /// Does the resource need fencing (`requires=fencing`, the default for
@@ -1052,10 +1060,41 @@ pub fn guest_container(u: &Unpacked, guest: NodeId) -> Option<RscId> {
     remote_connection(u, guest).and_then(|c| container_of(u, c))
 }
 
-fn fenced_action(b: &B, n: NodeId) -> Option<ActionId> {
+/// The fencing (or unfencing) action of a node, if one is scheduled.
+pub(crate) fn fenced_action(b: &B, n: NodeId) -> Option<ActionId> {
     b.actions
         .iter()
         .position(|x| x.fence.as_ref().is_some_and(|(t, _)| *t == n))
+}
+
+/// The action that completes a container's collective `task` (start →
+/// running, stop → stopped, promote → promoted, demote → demoted); any other
+/// task is its own.
+pub fn done_task(task: &str) -> &str {
+    match task {
+        "start" => "running",
+        "stop" => "stopped",
+        "promote" => "promoted",
+        "demote" => "demoted",
+        t => t,
+    }
+}
+
+/// The collective task a container's completion stands for (running →
+/// start, ...): the inverse of [`done_task`]; any other task is its own.
+pub fn base_task(task: &str) -> &str {
+    match task {
+        "running" => "start",
+        "stopped" => "stop",
+        "promoted" => "promote",
+        "demoted" => "demote",
+        t => t,
+    }
+}
+
+/// One of the four collective tasks a container has pseudo actions for.
+pub fn is_collective_task(task: &str) -> bool {
+    matches!(task, "start" | "stop" | "promote" | "demote")
 }
 
 /// Map an ordering's resource/action to concrete actions, as Pacemaker does
@@ -1067,14 +1106,7 @@ pub(crate) fn resolve_first(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
     if r.is_leaf() {
         return b.find_all(rsc, task);
     }
-    let t = match task {
-        "start" => "running",
-        "stop" => "stopped",
-        "promote" => "promoted",
-        "demote" => "demoted",
-        x => x,
-    };
-    b.find_all(rsc, t)
+    b.find_all(rsc, done_task(task))
 }
 
 pub(crate) fn resolve_then(b: &B, rsc: RscId, task: &str) -> Vec<ActionId> {
@@ -1133,10 +1165,7 @@ fn apply_order(
         // action, as a clone's is
         Some(bid) => b
             .by_key
-            .get(&crate::bundle::action_key(
-                bid,
-                crate::bundle::done_task(fa),
-            ))
+            .get(&crate::bundle::action_key(bid, done_task(fa)))
             .copied()
             .into_iter()
             .collect(),
@@ -1224,16 +1253,10 @@ fn apply_order(
                     }
                     b.order(f, t, fl | flags::NO_EDGE);
                     let gf = match first_group {
-                        Some(g) => {
-                            let done = match fact {
-                                "start" => "running",
-                                "stop" => "stopped",
-                                "promote" => "promoted",
-                                "demote" => "demoted",
-                                x => x,
-                            };
-                            b.by_key.get(&(Some(g), done.to_string(), None)).copied()
-                        }
+                        Some(g) => b
+                            .by_key
+                            .get(&(Some(g), done_task(fact).to_string(), None))
+                            .copied(),
                         None => Some(f),
                     };
                     let gt = match then_group {
@@ -1920,13 +1943,10 @@ fn first_required_on(b: &B, first: ActionId, node: Option<NodeId>) -> bool {
     if u.rscs[r].kind != RscKind::Clone || !a.pseudo {
         return true;
     }
-    let task = match a.task.as_str() {
-        "running" | "start" => "start",
-        "stopped" | "stop" => "stop",
-        "promoted" | "promote" => "promote",
-        "demoted" | "demote" => "demote",
-        _ => return true,
-    };
+    let task = base_task(&a.task);
+    if !is_collective_task(task) {
+        return true;
+    }
     let mut ls = Vec::new();
     leaves(&u.rscs, r, &mut ls);
     ls.iter().any(|&l| {

@@ -733,18 +733,6 @@ pub fn action_key(bid: &str, task: &str) -> (Option<RscId>, String, Option<NodeI
     (None, format!("{bid}_{task}_0"), None)
 }
 
-/// The collective action a bundle's `task` is complete with, when an
-/// ordering starts from it (start → running, ...).
-pub fn done_task(task: &str) -> &str {
-    match task {
-        "start" => "running",
-        "stop" => "stopped",
-        "promote" => "promoted",
-        "demote" => "demoted",
-        t => t,
-    }
-}
-
 /// A bundle's own pseudo actions and the orderings that give them their
 /// flags (Pacemaker's `pcmk__bundle_create_actions`,
 /// `pcmk__bundle_internal_constraints` and `pcmk__bundle_action_flags`).

@@ -232,12 +232,7 @@ fn mark_printed(b: &mut B) {
             // a clone completes an action only if some instance can do it
             // (pcmk__collective_action_flags)
             if r.kind == RscKind::Clone {
-                let task = match done {
-                    "promoted" => "promote",
-                    "demoted" => "demote",
-                    "running" => "start",
-                    _ => "stop",
-                };
+                let task = crate::actions::base_task(done);
                 let mut ls = Vec::new();
                 leaves(&u.rscs, ri, &mut ls);
                 let can = ls.iter().any(|&l| {
@@ -383,7 +378,8 @@ fn new_action(
     i
 }
 
-fn ancestors(u: &Unpacked, mut r: RscId) -> Vec<RscId> {
+/// A resource and its ancestors, innermost first.
+pub(crate) fn ancestors(u: &Unpacked, mut r: RscId) -> Vec<RscId> {
     let mut out = vec![r];
     while let Some(p) = u.rscs[r].parent {
         out.push(p);
@@ -927,12 +923,7 @@ fn reloads(b: &mut B) {
             continue;
         }
         let reload = new_action(b, r, "reload-agent", 0, c, false, true);
-        let mine: Vec<ActionId> = b
-            .by_key
-            .range((Some(r), String::new(), None)..)
-            .take_while(|((x, _, _), _)| *x == Some(r))
-            .map(|(_, &i)| i)
-            .collect();
+        let mine = b.all_of(r);
         for x in mine {
             let a = &b.actions[x];
             if a.task == "monitor" && a.interval_ms == 0 {
@@ -1049,10 +1040,7 @@ fn shutdowns(b: &mut B) {
         if !n.online || !n.shutdown || n.kind != NodeKind::Member {
             continue;
         }
-        if b.actions
-            .iter()
-            .any(|x| x.fence.as_ref().is_some_and(|(t, _)| *t == ni))
-        {
+        if crate::actions::fenced_action(b, ni).is_some() {
             continue;
         }
         let task = format!("do_shutdown-{}", n.uname);
@@ -1297,10 +1285,7 @@ fn clear_failcounts(b: &mut B) {
                 .nodes
                 .iter()
                 .position(|x| x.kind != NodeKind::Member && x.remote_rsc.as_deref() == Some(&rr.id))
-                .and_then(|rn| {
-                    (0..b.actions.len())
-                        .find(|&i| b.actions[i].fence.as_ref().is_some_and(|(t, _)| *t == rn))
-                });
+                .and_then(|rn| crate::actions::fenced_action(b, rn));
             if let Some(f) = fence {
                 b.order(f, clear, G | flags::OPTIONAL);
             }
@@ -1716,13 +1701,7 @@ pub fn add_migrations(acts: &mut Actions, summary: &crate::summary::Summary) {
             continue;
         }
         // a container's completion stands for its action
-        let first_task = match f.task.as_str() {
-            "running" => "start",
-            "stopped" => "stop",
-            "promoted" => "promote",
-            "demoted" => "demote",
-            t => t,
-        };
+        let first_task = crate::actions::base_task(&f.task);
         match (first_task, t.task.as_str()) {
             ("start", "start") | ("stop", "stop") => match from_of.get(&fr) {
                 Some(&(_, ffrom)) if t.task == "start" => extra.push((ffrom, to)),

@@ -146,30 +146,19 @@ pub fn graph_first(acts: &crate::actions::Actions, first: ActionId, then: Action
     // a bundle's own action is another resource's (its inner clone is not
     // its child here)
     match t.rsc {
-        Some(tr) if tr == c || ancestors(u, tr).contains(&c) => return first,
+        Some(tr) if crate::graph_ops::ancestors(u, tr).contains(&c) => return first,
         None if t.bundle.is_none() => return first,
         _ => {}
     }
-    let done = match f.task.as_str() {
-        "start" | "running" => "running",
-        "stop" | "stopped" => "stopped",
-        "promote" | "promoted" => "promoted",
-        "demote" | "demoted" => "demoted",
-        _ => return first,
-    };
+    let task = crate::actions::base_task(&f.task);
+    if !crate::actions::is_collective_task(task) {
+        return first;
+    }
+    let done = crate::actions::done_task(task);
     acts.by_key
         .get(&(Some(c), format!("confirmed-post_notify_{done}"), None))
         .copied()
         .unwrap_or(first)
-}
-
-fn ancestors(u: &Unpacked, mut r: RscId) -> Vec<RscId> {
-    let mut out = Vec::new();
-    while let Some(p) = u.rscs[r].parent {
-        out.push(p);
-        r = p;
-    }
-    out
 }
 
 /// The notification data of one collective action.
@@ -198,6 +187,8 @@ pub(crate) fn add(b: &mut B, seeds: &BTreeMap<RscId, Seed>) {
             tasks.push(("promote", "promoted"));
             tasks.push(("demote", "demoted"));
         }
+        let mut ls = Vec::new();
+        leaves(&u.rscs, c, &mut ls);
         let mut made: BTreeMap<&str, NData> = BTreeMap::new();
         for (task, done) in tasks {
             let (Some(&pa), Some(&pd)) = (
@@ -213,12 +204,9 @@ pub(crate) fn add(b: &mut B, seeds: &BTreeMap<RscId, Seed>) {
                 _ => seed.demoting,
             };
             // the clone's flags for its notifications come from its
-            // instances: none of them can do the action, none runnable
-            // (summary_action_flags)
-            // (summary_action_flags); and required when one of them has
-            // to do it, even if it cannot
-            let mut ls = Vec::new();
-            leaves(&u.rscs, c, &mut ls);
+            // instances (summary_action_flags): not runnable when none of
+            // them can do the action, required when one of them has to do
+            // it, even if it cannot
             let doable = ls.iter().any(|&l| {
                 b.find_all(l, task).iter().any(|&x| {
                     let a = &b.actions[x];
@@ -598,10 +586,8 @@ fn post_notify(b: &mut B, l: RscId, n: NodeId, nd: &NData) {
     instance_notify(b, l, n, nd.post, nd.post_done, nd);
     let Some(done) = nd.post_done else { return };
     let mons: Vec<ActionId> = b
-        .by_key
-        .range((Some(l), String::new(), None)..)
-        .take_while(|((r, _, _), _)| *r == Some(l))
-        .map(|(_, &i)| i)
+        .all_of(l)
+        .into_iter()
         .filter(|&i| {
             let a = &b.actions[i];
             a.interval_ms > 0 && a.task != "cancel" && a.notify.is_none()
@@ -624,11 +610,7 @@ fn after_fencing(b: &mut B) {
             let (Some(n), true) = (b.actions[s].node, b.actions[s].pseudo) else {
                 continue;
             };
-            let Some(f) = b
-                .actions
-                .iter()
-                .position(|x| x.fence.as_ref().is_some_and(|(t, _)| *t == n))
-            else {
+            let Some(f) = crate::actions::fenced_action(b, n) else {
                 continue;
             };
             let fence_task = "stonith";
